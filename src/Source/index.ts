@@ -1,0 +1,5 @@
+/**
+ * `polaroid/Source`: reading and writing Parquet and CSV through effect's FileSystem.
+ * @since 0.1.0
+ */
+export {}
