@@ -2,4 +2,5 @@
  * `polaroid/Source`: reading and writing Parquet and CSV through effect's FileSystem.
  * @since 0.1.0
  */
-export {}
+export * from "./Csv.ts"
+export * from "./Parquet.ts"

@@ -1,0 +1,5 @@
+/**
+ * Parquet reading and writing. STUB.
+ * @since 0.1.0
+ */
+export {}

@@ -1,0 +1,2 @@
+/** Function family "along" (registers into ../registry.ts). @internal */
+export {}

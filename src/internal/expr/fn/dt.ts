@@ -1,0 +1,2 @@
+/** Function family "dt" (registers into ../registry.ts). @internal */
+export {}

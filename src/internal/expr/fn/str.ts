@@ -1,0 +1,2 @@
+/** Function family "str" (registers into ../registry.ts). @internal */
+export {}
