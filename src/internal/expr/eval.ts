@@ -1,0 +1,292 @@
+/**
+ * Evaluation of the typed IR over contiguous columns, in three contexts:
+ * - row: one value per row (`select`, `withColumns`, `filter`); an aggregation there reduces the whole column to
+ *   one value (a length-1 column, broadcast where combined with row values);
+ * - window (row context with `groups`): inside `over(partitionBy)`, aggregations are computed per partition and
+ *   mapped back to the rows, and functions along the column (cumulative ops, rank) restart per partition;
+ * - agg: one value per group (`groupBy().agg()`): aggregations run over `groups`, and expressions combining them
+ *   work on the per-group results.
+ * Results are columns of the context's length, or length-1 columns (scalars) that callers broadcast.
+ * @internal
+ */
+import * as DT from "../../Frame/DataType.ts"
+import { ComputeError } from "../../Frame/Errors.ts"
+import * as C from "../column.ts"
+import type { BigArray, Column, NumericArray } from "../column.ts"
+import { aggregate as aggregateKernel } from "../kernels/agg.ts"
+import { type Groups, groupIds } from "../kernels/hash.ts"
+import { arith, broadcast, choose, fillNan, logic, round, unary } from "./arith.ts"
+import { cast, isCastFailure } from "./cast.ts"
+import { compare, isIn } from "./compare.ts"
+import type { IR } from "./ir.ts"
+import { isFailure } from "./registry.ts"
+
+export interface EvalCtx {
+  /** The frame's contiguous columns. */
+  readonly columns: ReadonlyArray<Column>
+  /** The frame's height. */
+  readonly height: number
+  readonly mode: "row" | "agg"
+  /** agg mode: the groups; row mode: the window partition (inside `over`), if any. */
+  readonly groups?: Groups | undefined
+}
+
+export type Result = Column | ComputeError
+
+export const isError = (r: Result): r is ComputeError => r instanceof ComputeError
+
+/** Output length of the context: rows, or groups in agg mode. */
+const lengthOf = (ctx: EvalCtx): number => (ctx.mode === "agg" ? ctx.groups!.count : ctx.height)
+
+const rowCtx = (ctx: EvalCtx): EvalCtx => ({ columns: ctx.columns, height: ctx.height, mode: "row" })
+
+/** One group holding every row (an aggregation in a row context). */
+export const singleGroup = (n: number): Groups => ({
+  ids: new Int32Array(n),
+  count: 1,
+  firstRow: Int32Array.of(n > 0 ? 0 : -1)
+})
+
+const groupSizes = (groups: Groups): Uint32Array => {
+  const sizes = new Uint32Array(groups.count)
+  const ids = groups.ids
+  for (let i = 0; i < ids.length; i++) sizes[ids[i]!]!++
+  return sizes
+}
+
+/** Evaluates `ir`; the result has the context's length or length 1 (a scalar). */
+export const evaluate = (ir: IR, ctx: EvalCtx): Result => {
+  const n = lengthOf(ctx)
+  switch (ir._tag) {
+    case "Column":
+      return ctx.columns[ir.index]!
+    case "Literal":
+      return ir.column
+    case "Len": {
+      if (ctx.mode === "agg") return C.make(DT.UInt32, n, groupSizes(ctx.groups!), null)
+      if (ctx.groups !== undefined) return C.take(C.make(DT.UInt32, ctx.groups.count, groupSizes(ctx.groups), null), ctx.groups.ids)
+      return C.make(DT.UInt32, 1, Uint32Array.of(ctx.height), null)
+    }
+    case "Binary": {
+      const a = evaluate(ir.left, ctx)
+      if (isError(a)) return a
+      const b = evaluate(ir.right, ctx)
+      if (isError(b)) return b
+      const len = a.length === 1 && b.length === 1 ? 1 : n
+      switch (ir.op) {
+        case "and":
+        case "or":
+        case "xor":
+          return logic(ir.op, a, b, len)
+        case "eq":
+        case "neq":
+        case "lt":
+        case "ltEq":
+        case "gt":
+        case "gtEq":
+          return compare(ir.op, a, b, len)
+        default:
+          return arith(ir.op, a, b, ir.dtype, len)
+      }
+    }
+    case "Unary": {
+      const a = evaluate(ir.input, ctx)
+      if (isError(a)) return a
+      return unary(ir.op, a, ir.dtype)
+    }
+    case "Cast": {
+      const a = evaluate(ir.input, ctx)
+      if (isError(a)) return a
+      const r = cast(a, ir.dtype, ir.strict)
+      if (isCastFailure(r))
+        return new ComputeError({
+          expr: ir.text,
+          ...(a.length === n ? { row: r.row } : {}),
+          message: `cannot cast ${r.value} from ${r.from} to ${r.to}${a.length === n ? ` (row ${r.row})` : ""} in ${ir.text}; use tryCast to get null instead`
+        })
+      return r
+    }
+    case "When": {
+      const values: Array<Column> = []
+      const conds: Array<Column> = []
+      for (const b of ir.branches) {
+        const c = evaluate(b.when, ctx)
+        if (isError(c)) return c
+        const v = evaluate(b.then, ctx)
+        if (isError(v)) return v
+        conds.push(c)
+        values.push(v)
+      }
+      const o = evaluate(ir.otherwise, ctx)
+      if (isError(o)) return o
+      values.push(o)
+      const len = [...values, ...conds].every((c) => c.length === 1) ? 1 : n
+      const k0 = ir.branches.length
+      const choice = new Int32Array(len).fill(k0)
+      const open = new Uint8Array(len).fill(1)
+      for (let k = 0; k < conds.length; k++) {
+        const c = conds[k]!
+        if (c.dtype._tag === "Null") continue
+        const bits = c.values as Uint8Array
+        const m = c.length === len ? -1 : 0
+        for (let i = 0; i < len; i++) {
+          const j = i & m
+          if (open[i] && C.isValid(c, j) && (bits[j >> 3]! >> (j & 7)) & 1) {
+            choice[i] = k
+            open[i] = 0
+          }
+        }
+      }
+      return choose(values, choice, len)
+    }
+    case "Function": {
+      const a = evaluate(ir.input, ctx)
+      if (isError(a)) return a
+      const args: Array<Column> = []
+      for (const x of ir.args) {
+        const c = evaluate(x, ctx)
+        if (isError(c)) return c
+        args.push(c)
+      }
+      const len = a.length === 1 && args.every((c) => c.length === 1) ? 1 : n
+      const r = ir.impl.evaluate(
+        broadcast(a, len),
+        args.map((c) => broadcast(c, len)),
+        ir.options,
+        ctx.mode === "row" && len === ctx.height ? ctx.groups : undefined
+      )
+      if (isFailure(r))
+        return new ComputeError({ expr: ir.text, ...(r.row !== undefined ? { row: r.row } : {}), message: `${r.error} in ${ir.text}` })
+      return r
+    }
+    case "IsIn": {
+      const a = evaluate(ir.input, ctx)
+      if (isError(a)) return a
+      return isIn(a, ir.values)
+    }
+    case "Round": {
+      const a = evaluate(ir.input, ctx)
+      if (isError(a)) return a
+      return round(a, ir.decimals)
+    }
+    case "FillNan": {
+      const a = evaluate(ir.input, ctx)
+      if (isError(a)) return a
+      const v = evaluate(ir.value, ctx)
+      if (isError(v)) return v
+      const len = a.length === 1 && v.length === 1 ? 1 : n
+      return fillNan(broadcast(a, len), v)
+    }
+    case "FillNullStrategy": {
+      const a = evaluate(ir.input, ctx)
+      if (isError(a)) return a
+      const groups = ctx.mode === "row" && a.length === ctx.height ? ctx.groups : undefined
+      return groups === undefined ? fillNullStrategy(a, ir.strategy) : fillNullStrategyGrouped(a, ir.strategy, groups)
+    }
+    case "Agg": {
+      const input = evaluate(ir.input, rowCtx(ctx))
+      if (isError(input)) return input
+      const full = broadcast(input, ctx.height)
+      if (ctx.mode === "agg") return aggregateKernel(ir.fn, full, ctx.groups!, ir.options)
+      if (ctx.groups !== undefined) return C.take(aggregateKernel(ir.fn, full, ctx.groups, ir.options), ctx.groups.ids)
+      return aggregateKernel(ir.fn, full, singleGroup(ctx.height), ir.options)
+    }
+    case "Window": {
+      const keys: Array<Column> = []
+      for (const p of ir.partitionBy) {
+        const k = evaluate(p, rowCtx(ctx))
+        if (isError(k)) return k
+        keys.push(broadcast(k, ctx.height))
+      }
+      const groups = groupIds(keys, ctx.height)
+      const r = evaluate(ir.input, { columns: ctx.columns, height: ctx.height, mode: "row", groups })
+      if (isError(r)) return r
+      return broadcast(r, ctx.height)
+    }
+  }
+}
+
+/** fillNull by strategy: forward / backward (last / next non-null value), min / max / mean of the non-null values. */
+const fillNullStrategy = (a: Column, strategy: "forward" | "backward" | "min" | "max" | "mean"): Column => {
+  const n = a.length
+  if (a.nullCount === 0 || a.dtype._tag === "Null") return a
+  if (strategy === "forward" || strategy === "backward") {
+    const idx = new Int32Array(n)
+    let last = -1
+    if (strategy === "forward")
+      for (let i = 0; i < n; i++) {
+        if (C.isValid(a, i)) last = i
+        idx[i] = last
+      }
+    else
+      for (let i = n - 1; i >= 0; i--) {
+        if (C.isValid(a, i)) last = i
+        idx[i] = last
+      }
+    return C.take(a, idx)
+  }
+  let fill: Column
+  if (a.values instanceof BigInt64Array || a.values instanceof BigUint64Array) {
+    const v = a.values as BigArray
+    let best: bigint | undefined
+    for (let i = 0; i < n; i++) {
+      if (!C.isValid(a, i)) continue
+      const x = v[i]!
+      if (best === undefined || (strategy === "min" ? x < best : x > best)) best = x
+    }
+    if (best === undefined) return a
+    const out = C.allocValues(a.dtype, 1) as BigArray
+    out[0] = best
+    fill = C.make(a.dtype, 1, out, null)
+  } else {
+    const v = a.values as NumericArray
+    let best = strategy === "min" ? Infinity : strategy === "max" ? -Infinity : 0
+    let count = 0
+    for (let i = 0; i < n; i++) {
+      if (!C.isValid(a, i)) continue
+      const x = v[i]!
+      count++
+      if (strategy === "mean") best += x
+      else if (strategy === "min" ? x < best || Number.isNaN(x) : x > best || Number.isNaN(x)) best = x
+    }
+    if (count === 0) return a
+    const out = C.allocValues(a.dtype, 1) as NumericArray
+    out[0] = strategy === "mean" ? best / count : best
+    fill = C.make(a.dtype, 1, out, null)
+  }
+  const choice = new Int32Array(n)
+  for (let i = 0; i < n; i++) choice[i] = C.isValid(a, i) ? 0 : 1
+  return choose([a, fill], choice, n)
+}
+
+/** fillNull by strategy within the partitions of a window (`over`). */
+const fillNullStrategyGrouped = (a: Column, strategy: "forward" | "backward" | "min" | "max" | "mean", groups: Groups): Column => {
+  const n = a.length
+  if (a.nullCount === 0 || a.dtype._tag === "Null") return a
+  if (strategy === "forward" || strategy === "backward") {
+    const idx = new Int32Array(n)
+    const last = new Int32Array(groups.count).fill(-1)
+    const ids = groups.ids
+    if (strategy === "forward")
+      for (let i = 0; i < n; i++) {
+        if (C.isValid(a, i)) last[ids[i]!] = i
+        idx[i] = last[ids[i]!]!
+      }
+    else
+      for (let i = n - 1; i >= 0; i--) {
+        if (C.isValid(a, i)) last[ids[i]!] = i
+        idx[i] = last[ids[i]!]!
+      }
+    return C.take(a, idx)
+  }
+  const per = aggregateKernel(strategy, a, groups, {})
+  const fill = C.take(per.dtype._tag === a.dtype._tag ? per : castOrSelf(per, a.dtype), groups.ids)
+  const choice = new Int32Array(n)
+  for (let i = 0; i < n; i++) choice[i] = C.isValid(a, i) ? 0 : 1
+  return choose([a, fill], choice, n)
+}
+
+const castOrSelf = (c: Column, to: DT.DataType): Column => {
+  const r = cast(c, to, false)
+  return isCastFailure(r) ? C.nulls(to, c.length) : r
+}
