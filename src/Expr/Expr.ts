@@ -107,6 +107,14 @@ export type ExprNode =
   | { readonly _tag: "Window"; readonly input: ExprNode; readonly partitionBy: ReadonlyArray<ExprNode> }
   | { readonly _tag: "Len" }
 
+/**
+ * The static output name of an aliased expression: the string `M`, branded with the name `From` the expression had
+ * before `alias` (its left-most column, or "literal"/"len"). Frame verbs use the brand to check, at compile time,
+ * the column an aliased expression reads, and to unwrap the output name; at run time it is just the string `M`.
+ * @since 0.1.0 @category models
+ */
+export type Alias<M extends string, From extends string> = M & { readonly "~alias": M; readonly "~from": From }
+
 /** What can stand where an expression is expected: an expression, or a JS literal (string literal = value). @since 0.1.0 @category models */
 export type IntoExpr = Expr<string, unknown> | number | bigint | string | boolean | Date | null
 
@@ -271,8 +279,8 @@ export class Expr<out N extends string = string, out T = unknown> implements Pip
   tryCast(dtype: DataType): Expr<N, unknown> {
     return new Expr({ _tag: "Cast", input: this.node, dtype, strict: false })
   }
-  /** Names the output column. */
-  alias<M extends string>(name: M): Expr<M, T> {
+  /** Names the output column. (Statically the name is `Alias<M, N>`: `M`, remembering the input's name `N`.) */
+  alias<M extends string>(name: M): Expr<Alias<M, N>, T> {
     return new Expr({ _tag: "Alias", input: this.node, name })
   }
 

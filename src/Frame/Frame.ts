@@ -88,13 +88,36 @@ export type ColumnInput =
   | BigUint64Array
   | Column
 
+/**
+ * The JS value type of a column given as JS values: literal types widened (`1 | 2.5` → number, `"a"` → string),
+ * `undefined` → null (as `toRows` gives it), element-wise for arrays (List) and objects (Struct).
+ * @since 0.1.0 @category models
+ */
+export type Widen<V> = WidenScalar<Exclude<V, ReadonlyArray<unknown>>> | WidenArrays<Extract<V, ReadonlyArray<unknown>>>
+type WidenArrays<V extends ReadonlyArray<unknown>> = [V] extends [never] ? never : ReadonlyArray<Widen<V[number]>>
+type WidenScalar<V> = V extends string
+  ? string
+  : V extends number
+    ? number
+    : V extends boolean
+      ? boolean
+      : V extends bigint
+        ? bigint
+        : V extends undefined
+          ? null
+          : V extends Date
+            ? Date
+            : V extends object
+              ? { readonly [K in keyof V]-?: Widen<V[K]> }
+              : V
+
 /** The JS value type of a column input. @since 0.1.0 @category models */
 export type ValueOf<I> = I extends BigInt64Array | BigUint64Array
   ? bigint
   : I extends Float64Array | Float32Array | Int32Array | Int16Array | Int8Array | Uint32Array | Uint16Array | Uint8Array
     ? number
     : I extends ReadonlyArray<infer V>
-      ? V
+      ? Widen<V>
       : unknown
 
 /**
@@ -242,10 +265,37 @@ export const print = <A extends AnyRow, E = never, R = never>(
 /** Fails to compile when `K` holds a name that a typed frame `A` lacks; any name passes for untyped frames. */
 type Known<A, K> = string extends keyof A ? unknown : [K] extends [keyof A] ? unknown : { readonly "unknown column": Exclude<K, keyof A> }
 
-type NameOf<E> = E extends string ? E : E extends Expr<infer N, unknown> ? N : never
-type TypeOf<A, E> = E extends string ? (E extends keyof A ? A[E] : unknown) : E extends Expr<infer N, infer T> ? (unknown extends T ? (N extends keyof A ? A[N] : unknown) : T) : never
-type ColumnsOf<Es extends ReadonlyArray<unknown>> = Extract<Es[number], string> | (Es[number] extends infer E ? (E extends Expr<infer N, unknown> ? (N extends "literal" | "len" ? never : N) : never) : never)
+/** The output name: the alias of an aliased expression (see `Alias` in Expr), else the name itself. */
+type Unalias<N> = N extends { readonly "~alias": infer M } ? M : N
+/** The name an expression had before any alias: the column it reads first (or "literal"/"len"). */
+type SourceOf<N> = N extends { readonly "~from": infer F } ? SourceOf<F> : N
+type NameOf<E> = E extends string ? E : E extends Expr<infer N, unknown> ? Unalias<N> : never
+type TypeOf<A, E> = E extends string
+  ? E extends keyof A
+    ? A[E]
+    : unknown
+  : E extends Expr<infer N, infer T>
+    ? unknown extends T
+      ? SourceOf<N> extends keyof A
+        ? A[SourceOf<N>]
+        : unknown
+      : T
+    : never
+/** The column names that names and expressions read (an expression's left-most column; not literals or len()). */
+type ColumnsOf<Es extends ReadonlyArray<unknown>> =
+  | Extract<Es[number], string>
+  | (Es[number] extends infer E ? (E extends Expr<infer N, unknown> ? (SourceOf<N> extends "literal" | "len" ? never : SourceOf<N>) : never) : never)
 type Simplify<T> = { readonly [K in keyof T]: T[K] } & {}
+
+/** The row type of a frame or of an Effect producing one. */
+type SubjectRow<S> = S extends F.Frame<infer A> ? A : S extends Effect.Effect<F.Frame<infer A>, infer _E, infer _R> ? A : never
+/** The error type of an Effect producing a frame (never for a frame). */
+type SubjectError<S> = S extends Effect.Effect<infer _A, infer E, infer _R> ? E : never
+/** The services of an Effect producing a frame (never for a frame). */
+type SubjectServices<S> = S extends Effect.Effect<infer _A, infer _E, infer R> ? R : never
+/** Any frame, or any Effect of one: the subject type of verbs that check column names statically. */
+type AnyFrameLike = FrameLike<AnyRow, unknown, unknown>
+type Dropped<A, K> = string extends keyof A ? AnyRow : Simplify<Omit<A, K & keyof A>>
 
 /** Row type after `select(...Es)`. @since 0.1.0 @category models */
 export type SelectRow<A, Es extends ReadonlyArray<unknown>> = string extends keyof A ? AnyRow : Simplify<{ [E in Es[number] as NameOf<E>]: TypeOf<A, E> }>
@@ -271,13 +321,13 @@ export type IntoColumn<A> = (keyof A & string) | Expr<string, unknown>
 export const select: {
   <const Es extends ReadonlyArray<string | Expr<string, unknown>>>(
     ...exprs: Es
-  ): <A extends AnyRow, E = never, R = never>(
-    self: FrameLike<A, E, R> & Known<A, ColumnsOf<Es>>
-  ) => Effect.Effect<Frame<SelectRow<A, Es>>, E | EvalError | DuplicateColumn, R>
-  <A extends AnyRow, E, R, const Es extends ReadonlyArray<IntoColumn<A>>>(
-    self: FrameLike<A, E, R>,
+  ): <Self extends AnyFrameLike>(
+    self: Self & Known<SubjectRow<Self>, ColumnsOf<Es>>
+  ) => Effect.Effect<Frame<SelectRow<SubjectRow<Self>, Es>>, SubjectError<Self> | EvalError | DuplicateColumn, SubjectServices<Self>>
+  <Self extends AnyFrameLike, const Es extends ReadonlyArray<IntoColumn<SubjectRow<Self>>>>(
+    self: Self & Known<SubjectRow<Self>, ColumnsOf<Es>>,
     ...exprs: Es
-  ): Effect.Effect<Frame<SelectRow<A, Es>>, E | EvalError | DuplicateColumn, R>
+  ): Effect.Effect<Frame<SelectRow<SubjectRow<Self>, Es>>, SubjectError<Self> | EvalError | DuplicateColumn, SubjectServices<Self>>
 } = F.makeVerb((self: Frame, ...exprs: ReadonlyArray<string | Expr>) => Engine.select(self, exprs))
 
 /**
@@ -291,13 +341,13 @@ export const select: {
 export const withColumns: {
   <const Es extends ReadonlyArray<Expr<string, unknown>>>(
     ...exprs: Es
-  ): <A extends AnyRow, E = never, R = never>(
-    self: FrameLike<A, E, R> & Known<A, ColumnsOf<Es>>
-  ) => Effect.Effect<Frame<WithRow<A, Es>>, E | EvalError | DuplicateColumn, R>
-  <A extends AnyRow, E, R, const Es extends ReadonlyArray<Expr<string, unknown>>>(
-    self: FrameLike<A, E, R>,
+  ): <Self extends AnyFrameLike>(
+    self: Self & Known<SubjectRow<Self>, ColumnsOf<Es>>
+  ) => Effect.Effect<Frame<WithRow<SubjectRow<Self>, Es>>, SubjectError<Self> | EvalError | DuplicateColumn, SubjectServices<Self>>
+  <Self extends AnyFrameLike, const Es extends ReadonlyArray<Expr<string, unknown>>>(
+    self: Self & Known<SubjectRow<Self>, ColumnsOf<Es>>,
     ...exprs: Es
-  ): Effect.Effect<Frame<WithRow<A, Es>>, E | EvalError | DuplicateColumn, R>
+  ): Effect.Effect<Frame<WithRow<SubjectRow<Self>, Es>>, SubjectError<Self> | EvalError | DuplicateColumn, SubjectServices<Self>>
 } = F.makeVerb((self: Frame, ...exprs: ReadonlyArray<Expr>) => Engine.withColumns(self, exprs))
 
 /**
@@ -310,7 +360,7 @@ export const filter: {
   (predicate: Expr<string, unknown>): <A extends AnyRow, E = never, R = never>(
     self: FrameLike<A, E, R>
   ) => Effect.Effect<Frame<A>, E | EvalError, R>
-  <A extends AnyRow, E, R>(self: FrameLike<A, E, R>, predicate: Expr<string, unknown>): Effect.Effect<Frame<A>, E | EvalError, R>
+  <A extends AnyRow, E = never, R = never>(self: FrameLike<A, E, R>, predicate: Expr<string, unknown>): Effect.Effect<Frame<A>, E | EvalError, R>
 } = F.makeVerb((self: Frame, predicate: Expr) => Engine.filter(self, predicate))
 
 /**
@@ -321,13 +371,13 @@ export const filter: {
 export const drop: {
   <const K extends string>(
     ...names: ReadonlyArray<K>
-  ): <A extends AnyRow, E = never, R = never>(
-    self: FrameLike<A, E, R> & Known<A, K>
-  ) => Effect.Effect<Frame<string extends keyof A ? AnyRow : Simplify<Omit<A, K>>>, E | ColumnNotFound, R>
-  <A extends AnyRow, E, R, const K extends keyof A & string>(
-    self: FrameLike<A, E, R>,
+  ): <Self extends AnyFrameLike>(
+    self: Self & Known<SubjectRow<Self>, K>
+  ) => Effect.Effect<Frame<Dropped<SubjectRow<Self>, K>>, SubjectError<Self> | ColumnNotFound, SubjectServices<Self>>
+  <Self extends AnyFrameLike, const K extends keyof SubjectRow<Self> & string>(
+    self: Self,
     ...names: ReadonlyArray<K>
-  ): Effect.Effect<Frame<string extends keyof A ? AnyRow : Simplify<Omit<A, K>>>, E | ColumnNotFound, R>
+  ): Effect.Effect<Frame<Dropped<SubjectRow<Self>, K>>, SubjectError<Self> | ColumnNotFound, SubjectServices<Self>>
 } = F.makeVerb((self: Frame, ...names: ReadonlyArray<string>) =>
   Effect.gen(function* () {
     for (const n of names) yield* F.columnIndex(self, n)
@@ -340,6 +390,7 @@ export const drop: {
 )
 
 type Renamed<A, M> = { readonly [K in keyof A as K extends keyof M ? (M[K] extends string ? M[K] : K) : K]: A[K] }
+type RenamedRow<A, M> = string extends keyof A ? AnyRow : Simplify<Renamed<A, M>>
 
 /**
  * Renames columns by a `{ old: new }` mapping; order and data are unchanged (zero-copy).
@@ -349,13 +400,13 @@ type Renamed<A, M> = { readonly [K in keyof A as K extends keyof M ? (M[K] exten
 export const rename: {
   <const M extends { readonly [old: string]: string }>(
     mapping: M
-  ): <A extends AnyRow, E = never, R = never>(
-    self: FrameLike<A, E, R> & Known<A, keyof M>
-  ) => Effect.Effect<Frame<string extends keyof A ? AnyRow : Simplify<Renamed<A, M>>>, E | ColumnNotFound | DuplicateColumn, R>
-  <A extends AnyRow, E, R, const M extends { readonly [K in keyof A]?: string }>(
-    self: FrameLike<A, E, R>,
+  ): <Self extends AnyFrameLike>(
+    self: Self & Known<SubjectRow<Self>, keyof M>
+  ) => Effect.Effect<Frame<RenamedRow<SubjectRow<Self>, M>>, SubjectError<Self> | ColumnNotFound | DuplicateColumn, SubjectServices<Self>>
+  <Self extends AnyFrameLike, const M extends { readonly [K in keyof SubjectRow<Self>]?: string }>(
+    self: Self,
     mapping: M
-  ): Effect.Effect<Frame<string extends keyof A ? AnyRow : Simplify<Renamed<A, M>>>, E | ColumnNotFound | DuplicateColumn, R>
+  ): Effect.Effect<Frame<RenamedRow<SubjectRow<Self>, M>>, SubjectError<Self> | ColumnNotFound | DuplicateColumn, SubjectServices<Self>>
 } = F.makeVerb((self: Frame, mapping: { readonly [old: string]: string }) =>
   Effect.gen(function* () {
     for (const n of Object.keys(mapping)) yield* F.columnIndex(self, n)
@@ -397,7 +448,7 @@ const sliceFrame = (self: Frame, offset: number, length: number): Frame => {
  */
 export const slice: {
   (offset: number, length?: number): <A extends AnyRow, E = never, R = never>(self: FrameLike<A, E, R>) => Effect.Effect<Frame<A>, E | InvalidArgument, R>
-  <A extends AnyRow, E, R>(self: FrameLike<A, E, R>, offset: number, length?: number): Effect.Effect<Frame<A>, E | InvalidArgument, R>
+  <A extends AnyRow, E = never, R = never>(self: FrameLike<A, E, R>, offset: number, length?: number): Effect.Effect<Frame<A>, E | InvalidArgument, R>
 } = F.makeVerb((self: Frame, offset: number, length?: number) => {
   const start = offset < 0 ? Math.max(0, self.height + offset) : offset
   const len = length ?? self.height
@@ -407,13 +458,13 @@ export const slice: {
 /** The first `n` rows (default 10, as Polars). **Errors** `InvalidArgument` (negative n). @since 0.1.0 @category slicing */
 export const head: {
   (n?: number): <A extends AnyRow, E = never, R = never>(self: FrameLike<A, E, R>) => Effect.Effect<Frame<A>, E | InvalidArgument, R>
-  <A extends AnyRow, E, R>(self: FrameLike<A, E, R>, n?: number): Effect.Effect<Frame<A>, E | InvalidArgument, R>
+  <A extends AnyRow, E = never, R = never>(self: FrameLike<A, E, R>, n?: number): Effect.Effect<Frame<A>, E | InvalidArgument, R>
 } = F.makeVerb((self: Frame, n: number = 10) => Effect.as(checkCount("n", n), sliceFrame(self, 0, n)))
 
 /** The last `n` rows (default 10). **Errors** `InvalidArgument` (negative n). @since 0.1.0 @category slicing */
 export const tail: {
   (n?: number): <A extends AnyRow, E = never, R = never>(self: FrameLike<A, E, R>) => Effect.Effect<Frame<A>, E | InvalidArgument, R>
-  <A extends AnyRow, E, R>(self: FrameLike<A, E, R>, n?: number): Effect.Effect<Frame<A>, E | InvalidArgument, R>
+  <A extends AnyRow, E = never, R = never>(self: FrameLike<A, E, R>, n?: number): Effect.Effect<Frame<A>, E | InvalidArgument, R>
 } = F.makeVerb((self: Frame, n: number = 10) => Effect.as(checkCount("n", n), sliceFrame(self, Math.max(0, self.height - n), n)))
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -438,7 +489,7 @@ export const sort: {
   (by: string | Expr | ReadonlyArray<string | Expr>, options?: SortOptions): <A extends AnyRow, E = never, R = never>(
     self: FrameLike<A, E, R>
   ) => Effect.Effect<Frame<A>, E | EvalError, R>
-  <A extends AnyRow, E, R>(self: FrameLike<A, E, R>, by: string | Expr | ReadonlyArray<string | Expr>, options?: SortOptions): Effect.Effect<Frame<A>, E | EvalError, R>
+  <A extends AnyRow, E = never, R = never>(self: FrameLike<A, E, R>, by: string | Expr | ReadonlyArray<string | Expr>, options?: SortOptions): Effect.Effect<Frame<A>, E | EvalError, R>
 } = F.makeVerb((self: Frame, by: string | Expr | ReadonlyArray<string | Expr>, options?: SortOptions) =>
   Verbs.sort(self, Array.isArray(by) ? by : [by as string | Expr], options ?? {})
 )
@@ -459,7 +510,7 @@ export interface UniqueOptions {
  */
 export const unique: {
   (options?: UniqueOptions): <A extends AnyRow, E = never, R = never>(self: FrameLike<A, E, R>) => Effect.Effect<Frame<A>, E | ColumnNotFound, R>
-  <A extends AnyRow, E, R>(self: FrameLike<A, E, R>, options?: UniqueOptions): Effect.Effect<Frame<A>, E | ColumnNotFound, R>
+  <A extends AnyRow, E = never, R = never>(self: FrameLike<A, E, R>, options?: UniqueOptions): Effect.Effect<Frame<A>, E | ColumnNotFound, R>
 } = F.makeVerb((self: Frame, options?: UniqueOptions) => Verbs.unique(self, options ?? {}))
 
 /** Options of `groupBy`. @since 0.1.0 @category models */
@@ -496,7 +547,7 @@ export interface GroupByDataLast {
  */
 export const groupBy: {
   (keys: string | Expr | ReadonlyArray<string | Expr>, options?: GroupByOptions): GroupByDataLast
-  <A extends AnyRow, E, R>(self: FrameLike<A, E, R>, keys: string | Expr | ReadonlyArray<string | Expr>, options?: GroupByOptions): GroupBy<A, E, R>
+  <A extends AnyRow, E = never, R = never>(self: FrameLike<A, E, R>, keys: string | Expr | ReadonlyArray<string | Expr>, options?: GroupByOptions): GroupBy<A, E, R>
 } = ((...args: ReadonlyArray<unknown>) => {
   if (F.isFrameLike(args[0])) {
     const [self, keys, options] = args as [FrameLike<AnyRow, unknown, unknown>, string | Expr | ReadonlyArray<string | Expr>, GroupByOptions | undefined]
@@ -533,18 +584,25 @@ export interface JoinOptions {
 
 /**
  * Hash join of two frames, as Polars `join`: inner, left, right, full (outer), semi, anti and cross. Output order:
- * left rows in order, each with its matches in right order (right joins: right order). Keys appear once (the left
- * key columns, or the right ones for right joins), except in full joins without `coalesce`.
- * Key dtypes must match after numeric promotion.
- * **Errors** `ColumnNotFound`, `TypeMismatch` (incompatible key dtypes), `InvalidArgument` (no keys given, or
- * different numbers of left and right keys), `DuplicateColumn`.
+ * left rows in order, each with its matches in right order (right joins: right rows in order, each with its left
+ * matches); full joins give the left rows (with their matches) then the unmatched right rows; cross joins are
+ * left-major. Columns, as Polars: the left columns then the right non-key columns (inner, left, full with
+ * `coalesce`); right joins give the left non-key columns then all right columns; with `coalesce: false` both sides'
+ * keys are kept. A right column whose name is taken by an output left column gets `suffix`.
+ * Keys compare by value: integers of any width and signedness with each other, integers with floats (as Float64,
+ * -0 = 0, NaN = NaN), Utf8 with Categorical (by string, whatever the dictionaries), and Boolean, Date, Timestamp,
+ * Duration and Decimal with the same dtype (Decimal: same scale). A full join coalescing keys of different numeric
+ * dtypes gives Int64 (Float64 with a float or UInt64 side); Utf8 with Categorical gives Utf8.
+ * **Errors** `ColumnNotFound`, `TypeMismatch` (incompatible key dtypes), `InvalidArgument` (no keys given,
+ * different numbers of left and right keys, both `on` and `leftOn`/`rightOn`, or keys for a cross join),
+ * `DuplicateColumn` (a suffixed name that still collides).
  * @since 0.1.0 @category joining
  */
 export const join: {
   <B extends AnyRow, E2 = never, R2 = never>(other: FrameLike<B, E2, R2>, options: JoinOptions): <A extends AnyRow, E = never, R = never>(
     self: FrameLike<A, E, R>
   ) => Effect.Effect<Frame, E | E2 | ExprError | InvalidArgument | DuplicateColumn, R | R2>
-  <A extends AnyRow, E, R, B extends AnyRow, E2 = never, R2 = never>(
+  <A extends AnyRow, B extends AnyRow, E = never, R = never, E2 = never, R2 = never>(
     self: FrameLike<A, E, R>,
     other: FrameLike<B, E2, R2>,
     options: JoinOptions
@@ -561,7 +619,8 @@ export type ConcatHow = "vertical" | "diagonal" | "horizontal"
 /**
  * Combines frames: "vertical" stacks rows (same names and dtypes, in order; zero-copy: the batches are kept),
  * "diagonal" stacks rows over the union of columns (missing columns filled with nulls; dtypes must agree),
- * "horizontal" places columns side by side (same heights; names must be distinct).
+ * "horizontal" places columns side by side (same heights; names must be distinct). An empty list gives the empty
+ * frame.
  * **Errors** `ShapeMismatch` (schemas or heights differ), `DuplicateColumn` (horizontal).
  * @since 0.1.0 @category combining
  */
@@ -584,13 +643,16 @@ export interface PivotOptions {
 
 /**
  * Long to wide, as Polars `pivot`: one row per distinct `index`, one column per distinct value of `on` (in order
- * of first appearance; named by the value's text), cells from `values` combined by `aggregate`.
+ * of first appearance; named by the value's text), cells from `values` combined by `aggregate`; cells with no
+ * rows are null. Dtypes: first/last/min/max keep the values' dtype; sum gives Int64 for ≤16-bit ints, the same
+ * dtype for 32/64-bit ints and floats, UInt32 for Boolean, Float64 for Decimal; mean and median give Float64; count
+ * (non-null values) and len (rows) give UInt32.
  * **Errors** `ColumnNotFound`, `TypeMismatch`, `DuplicateColumn` (a pivoted value equal to an index name).
  * @since 0.1.0 @category reshaping
  */
 export const pivot: {
   (options: PivotOptions): <A extends AnyRow, E = never, R = never>(self: FrameLike<A, E, R>) => Effect.Effect<Frame, E | EvalError | DuplicateColumn, R>
-  <A extends AnyRow, E, R>(self: FrameLike<A, E, R>, options: PivotOptions): Effect.Effect<Frame, E | EvalError | DuplicateColumn, R>
+  <A extends AnyRow, E = never, R = never>(self: FrameLike<A, E, R>, options: PivotOptions): Effect.Effect<Frame, E | EvalError | DuplicateColumn, R>
 } = F.makeVerb((self: Frame, options: PivotOptions) => Verbs.pivot(self, options))
 
 /** Options of `unpivot`, as Polars. @since 0.1.0 @category models */
@@ -607,13 +669,15 @@ export interface UnpivotOptions {
 
 /**
  * Wide to long, as Polars `unpivot` (melt): `height × on.length` rows with the `index` columns, a `variable`
- * Utf8 column and a `value` column (the `on` columns' supertype).
+ * Utf8 column and a `value` column (the `on` columns' supertype: their dtype when they share one, Float64 when all
+ * are numeric, Utf8 when all are Utf8/Categorical; Null columns adapt). Rows are column-major: all rows of `on[0]`,
+ * then of `on[1]`, ….
  * **Errors** `ColumnNotFound`, `TypeMismatch` (`on` columns with no common supertype).
  * @since 0.1.0 @category reshaping
  */
 export const unpivot: {
   (options?: UnpivotOptions): <A extends AnyRow, E = never, R = never>(self: FrameLike<A, E, R>) => Effect.Effect<Frame, E | ColumnNotFound | TypeMismatch, R>
-  <A extends AnyRow, E, R>(self: FrameLike<A, E, R>, options?: UnpivotOptions): Effect.Effect<Frame, E | ColumnNotFound | TypeMismatch, R>
+  <A extends AnyRow, E = never, R = never>(self: FrameLike<A, E, R>, options?: UnpivotOptions): Effect.Effect<Frame, E | ColumnNotFound | TypeMismatch, R>
 } = F.makeVerb((self: Frame, options?: UnpivotOptions) => Verbs.unpivot(self, options ?? {}))
 
 /**
@@ -624,12 +688,16 @@ export const unpivot: {
  */
 export const explode: {
   (columns: string | ReadonlyArray<string>): <A extends AnyRow, E = never, R = never>(self: FrameLike<A, E, R>) => Effect.Effect<Frame, E | ColumnNotFound | TypeMismatch | ShapeMismatch, R>
-  <A extends AnyRow, E, R>(self: FrameLike<A, E, R>, columns: string | ReadonlyArray<string>): Effect.Effect<Frame, E | ColumnNotFound | TypeMismatch | ShapeMismatch, R>
+  <A extends AnyRow, E = never, R = never>(self: FrameLike<A, E, R>, columns: string | ReadonlyArray<string>): Effect.Effect<Frame, E | ColumnNotFound | TypeMismatch | ShapeMismatch, R>
 } = F.makeVerb((self: Frame, columns: string | ReadonlyArray<string>) => Verbs.explode(self, Array.isArray(columns) ? columns : [columns as string]))
 
 /**
  * Summary statistics, as Polars `describe`: a `statistic` column (count, null_count, mean, std, min, 25%, 50%,
- * 75%, max) and one Float64 column per numeric input column (Utf8 for others: count, null_count, min, max).
+ * 75%, max) and one column per input column. Numeric, Boolean and Null columns give Float64 (Boolean: count,
+ * null_count, mean = share of true, min, max); other columns give Utf8 text: count and null_count, min and max for
+ * Utf8, and mean, min, percentiles and max for Date/Timestamp/Duration. `std` is the sample standard deviation
+ * (ddof 1). Percentiles use Polars' default "nearest" interpolation: the value at rank round((count − 1) · p) of
+ * the sorted non-null values. Nulls are skipped.
  * @since 0.1.0 @category summarizing
  */
 export const describe = <A extends AnyRow, E = never, R = never>(self: FrameLike<A, E, R>): Effect.Effect<Frame, E, R> =>
@@ -653,17 +721,19 @@ export type SampleOptions = (
 }
 
 /**
- * A random sample of `n` rows or a `fraction` of them, deterministic for a given `seed`.
+ * A random sample of `n` rows or a `fraction` of them (⌊fraction · height⌋ rows), deterministic for a given `seed`
+ * (a splitmix32 generator). Rows come in input order unless `shuffle`; without replacement no row repeats.
  * **Errors** `InvalidArgument` (n > height without replacement, fraction outside [0, 1] without replacement).
  * @since 0.1.0 @category slicing
  */
 export const sample: {
   (options: SampleOptions): <A extends AnyRow, E = never, R = never>(self: FrameLike<A, E, R>) => Effect.Effect<Frame<A>, E | InvalidArgument, R>
-  <A extends AnyRow, E, R>(self: FrameLike<A, E, R>, options: SampleOptions): Effect.Effect<Frame<A>, E | InvalidArgument, R>
+  <A extends AnyRow, E = never, R = never>(self: FrameLike<A, E, R>, options: SampleOptions): Effect.Effect<Frame<A>, E | InvalidArgument, R>
 } = F.makeVerb((self: Frame, options: SampleOptions) => Verbs.sample(self, options))
 
 /**
- * Prepends a row-index column (UInt32 from `offset`, default name "index", as Polars `with_row_index`).
+ * Prepends a row-index column (UInt32 from `offset`, default name "index", as Polars `with_row_index`); the batches
+ * are kept. `offset` should be a non-negative integer: others are truncated and wrap modulo 2^32.
  * **Errors** `DuplicateColumn` (the name exists).
  * @since 0.1.0 @category projection
  */
@@ -671,7 +741,7 @@ export const withRowIndex: {
   <const N extends string = "index">(name?: N, offset?: number): <A extends AnyRow, E = never, R = never>(
     self: FrameLike<A, E, R>
   ) => Effect.Effect<Frame<string extends keyof A ? AnyRow : Simplify<{ readonly [K in N]: number } & A>>, E | DuplicateColumn, R>
-  <A extends AnyRow, E, R, const N extends string = "index">(self: FrameLike<A, E, R>, name?: N, offset?: number): Effect.Effect<
+  <A extends AnyRow, const N extends string = "index", E = never, R = never>(self: FrameLike<A, E, R>, name?: N, offset?: number): Effect.Effect<
     Frame<string extends keyof A ? AnyRow : Simplify<{ readonly [K in N]: number } & A>>,
     E | DuplicateColumn,
     R

@@ -1,7 +1,9 @@
 /**
  * Zero-copy conversion between polaroid columns and apache-arrow `Data`.
- * Buffers are shared whenever the Arrow layout equals ours (offset 0 or a byte-aligned offset for fixed-width
- * values); Float16, LargeUtf8, bit-offset bitmaps, Date64 and Dictionary indices other than Int32 are copied.
+ * Buffers are shared whenever the Arrow layout equals ours: fixed-width values, Utf8 bytes and Int32 offsets (also of
+ * sliced data, whose value buffers apache-arrow has already sliced), Int32 dictionary codes, and validity bitmaps at
+ * offset 0. Float16, LargeUtf8, Date64, Dictionary indices other than Int32, bitmaps of sliced data (at a bit offset)
+ * and offsets that do not start at 0 are copied.
  * @internal
  */
 import * as A from "apache-arrow"
@@ -140,18 +142,21 @@ const float16ToFloat32 = (h: number): number => {
   return s * 2 ** (e - 15) * (1 + f / 1024)
 }
 
+// apache-arrow's `Data.slice` slices the value, offset and (for Struct/FixedSizeList) child buffers itself and keeps
+// `offset` only for the bit-addressed buffers: the validity bitmap and Boolean values. So below, fixed-width values,
+// `valueOffsets` and children start at the data's first row, and `d.offset` is applied to bitmaps only.
 const offsetsOf = (d: A.Data): { offsets: Int32Array; base: number } => {
   const raw = d.valueOffsets as Int32Array | BigInt64Array
   if (raw instanceof BigInt64Array) {
     const out = new Int32Array(d.length + 1)
-    const base = Number(raw[d.offset]!)
-    for (let i = 0; i <= d.length; i++) out[i] = Number(raw[d.offset + i]!) - base
+    const base = Number(raw[0]!)
+    for (let i = 0; i <= d.length; i++) out[i] = Number(raw[i]!) - base
     return { offsets: out, base }
   }
-  const base = raw[d.offset]!
-  if (base === 0) return { offsets: raw.subarray(d.offset, d.offset + d.length + 1), base }
+  const base = raw[0]!
+  if (base === 0) return { offsets: raw.length === d.length + 1 ? raw : raw.subarray(0, d.length + 1), base }
   const out = new Int32Array(d.length + 1)
-  for (let i = 0; i <= d.length; i++) out[i] = raw[d.offset + i]! - base
+  for (let i = 0; i <= d.length; i++) out[i] = raw[i]! - base
   return { offsets: out, base }
 }
 
@@ -161,6 +166,8 @@ export const columnFromData = (d: A.Data): Column => {
   const validity = validityOf(d)
   const n = d.length
   const t = d.type
+  // Empty data (e.g. the batch apache-arrow makes for an empty table) may have no buffers at all.
+  if (n === 0) return C.nulls(dtype, 0)
   switch (t.typeId) {
     case A.Type.Null:
       return C.nulls(DT.Null, n)
@@ -183,8 +190,8 @@ export const columnFromData = (d: A.Data): Column => {
       const raw = d.values as C.Values
       const codes =
         raw instanceof Int32Array
-          ? raw.subarray(d.offset, d.offset + n)
-          : Int32Array.from(raw.subarray(d.offset, d.offset + n) as ArrayLike<number>, (x) => Number(x))
+          ? raw.subarray(0, n)
+          : Int32Array.from(raw.subarray(0, n) as ArrayLike<number>, (x) => Number(x))
       if (dtype._tag === "Categorical") return C.make(dtype, n, codes, validity, { dictionary: dictCol })
       // A dictionary of non-strings: decode it.
       const col = C.take(dictCol, codes)
@@ -192,25 +199,25 @@ export const columnFromData = (d: A.Data): Column => {
     }
     case A.Type.Float: {
       if ((t as A.Float).precision === A.Precision.HALF) {
-        const h = (d.values as Uint16Array).subarray(d.offset, d.offset + n)
+        const h = (d.values as Uint16Array).subarray(0, n)
         const out = new Float32Array(n)
         for (let i = 0; i < n; i++) out[i] = float16ToFloat32(h[i]!)
         return C.make(DT.Float32, n, out, validity)
       }
-      return C.make(dtype, n, (d.values as C.Values).subarray(d.offset, d.offset + n), validity)
+      return C.make(dtype, n, (d.values as C.Values).subarray(0, n), validity)
     }
     case A.Type.Date: {
       const v = d.values as Int32Array | BigInt64Array
       if ((t as A.Date_).unit === A.DateUnit.DAY && v instanceof Int32Array)
-        return C.make(dtype, n, v.subarray(d.offset, d.offset + n), validity)
+        return C.make(dtype, n, v.subarray(0, n), validity)
       const out = new Int32Array(n)
-      if (v instanceof BigInt64Array) for (let i = 0; i < n; i++) out[i] = Number(v[d.offset + i]! / 86_400_000n)
-      else for (let i = 0; i < n; i++) out[i] = Math.floor(((v[2 * (d.offset + i) + 1]! * 2 ** 32) + (v[2 * (d.offset + i)]! >>> 0)) / 86_400_000)
+      if (v instanceof BigInt64Array) for (let i = 0; i < n; i++) out[i] = Number(v[i]! / 86_400_000n)
+      else for (let i = 0; i < n; i++) out[i] = Math.floor(((v[2 * i + 1]! * 2 ** 32) + (v[2 * i]! >>> 0)) / 86_400_000)
       return C.make(dtype, n, out, validity)
     }
     case A.Type.Decimal: {
       const u = d.values as Uint32Array
-      const v = new BigInt64Array(u.buffer, u.byteOffset + d.offset * 16, 2 * n)
+      const v = new BigInt64Array(u.buffer, u.byteOffset, 2 * n)
       return C.make(dtype, n, v, validity)
     }
     case A.Type.List:
@@ -223,21 +230,21 @@ export const columnFromData = (d: A.Data): Column => {
       const size = (t as A.FixedSizeList).listSize
       const offsets = new Int32Array(n + 1)
       for (let i = 0; i <= n; i++) offsets[i] = i * size
-      const child = C.slice(columnFromData(d.children[0]!), d.offset * size, n * size)
+      const child = C.slice(columnFromData(d.children[0]!), 0, n * size)
       return C.make(dtype, n, new Uint8Array(0), validity, { offsets, children: [child] })
     }
     case A.Type.Struct:
       return C.make(dtype, n, new Uint8Array(0), validity, {
-        children: d.children.map((c) => C.slice(columnFromData(c), d.offset, n))
+        children: d.children.map((c) => C.slice(columnFromData(c), 0, n))
       })
     default: {
       const v = d.values as C.Values
       // Timestamps/durations/int64 are BigInt64Array in apache-arrow ≥ 13; older readers may give Int32 pairs.
       if (DT.isBigInt(dtype) && !(v instanceof BigInt64Array || v instanceof BigUint64Array)) {
         const w = new BigInt64Array(v.buffer, v.byteOffset, v.byteLength / 8)
-        return C.make(dtype, n, w.subarray(d.offset, d.offset + n), validity)
+        return C.make(dtype, n, w.subarray(0, n), validity)
       }
-      return C.make(dtype, n, v.subarray(d.offset, d.offset + n), validity)
+      return C.make(dtype, n, v.subarray(0, n), validity)
     }
   }
 }
