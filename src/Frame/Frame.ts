@@ -29,7 +29,7 @@ import * as Arrow from "../internal/arrow.ts"
 import * as Build from "../internal/build.ts"
 import * as C from "../internal/column.ts"
 import type { Column } from "../internal/column.ts"
-import { type DisplayOptions, formatFrame } from "../internal/display.ts"
+import type { DisplayOptions } from "../internal/display.ts"
 import * as Engine from "../internal/expr/engine.ts"
 import * as F from "../internal/frame.ts"
 import type { AnyRow, FrameLike } from "../internal/frame.ts"
@@ -250,7 +250,7 @@ export const toColumns = <A extends AnyRow>(self: Frame<A>): { [K in keyof A]: A
  * @since 0.1.0 @category formatting
  */
 export const toString = (self: Frame, options?: DisplayOptions): string =>
-  formatFrame(self.schema, F.contiguous(self), self.height, options)
+  F.render(self, options)
 
 /** Writes `toString(self)` to the `Console` service. @since 0.1.0 @category formatting */
 export const print = <A extends AnyRow, E = never, R = never>(

@@ -109,7 +109,8 @@ export const formatFrame = (
   schema: ReadonlyArray<Field>,
   cols: ReadonlyArray<Column>,
   height: number,
-  options: DisplayOptions = {}
+  options: DisplayOptions = {},
+  locate: (row: number) => number = (row) => row
 ): string => {
   const maxRows = options.maxRows ?? 10
   const maxCols = options.maxColumns ?? 8
@@ -133,7 +134,7 @@ export const formatFrame = (
   const table = colIdx.map((j) => {
     if (j < 0) return { header: ["…", "---", ""], cells: rows.map(() => "…") }
     const f = schema[j]!
-    const cells = rows.map((i) => (i < 0 ? "…" : cut(formatCell(cols[j]!, i), maxWidth)))
+    const cells = rows.map((i) => (i < 0 ? "…" : cut(formatCell(cols[j]!, locate(i)), maxWidth)))
     return { header: [cut(f.name, maxWidth), "---", DT.format(f.dtype)], cells }
   })
   const widths = table.map((c) => Math.max(...c.header.map((s) => s.length), ...c.cells.map((s) => s.length), 1))
@@ -148,4 +149,12 @@ export const formatFrame = (
   for (let r = 0; r < rows.length; r++) out.push(row(table.map((c) => c.cells[r]!)))
   out.push(line("└", "┴", "┘", "─"))
   return out.join("\n")
+}
+
+/** Number of head and tail rows shown for a frame of `height` rows. */
+export const previewCounts = (height: number, options: DisplayOptions = {}): { head: number; tail: number } => {
+  const maxRows = options.maxRows ?? 10
+  if (height <= maxRows) return { head: height, tail: 0 }
+  const head = Math.ceil(maxRows / 2)
+  return { head, tail: maxRows - head }
 }

@@ -12,7 +12,7 @@ import type { Field } from "../Frame/DataType.ts"
 import { ColumnNotFound, DuplicateColumn, ShapeMismatch } from "../Frame/Errors.ts"
 import * as C from "./column.ts"
 import type { Column } from "./column.ts"
-import { formatFrame } from "./display.ts"
+import { type DisplayOptions, formatFrame, previewCounts } from "./display.ts"
 
 export const TypeId = "~polaroid/Frame" as const
 
@@ -84,7 +84,7 @@ const FrameProto = {
     return pipeArguments(this, arguments)
   },
   toString(this: Frame) {
-    return formatFrame(this.schema, contiguous(this), this.height)
+    return render(this)
   },
   toJSON(this: Frame) {
     return {
@@ -184,3 +184,28 @@ export const makeVerb = <Args extends ReadonlyArray<unknown>, B, E2, R2>(
   dual((args: IArguments) => isFrameLike(args[0]), (self: FrameLike<AnyRow, unknown, unknown>, ...args: Args) =>
     withFrame(self, (frame) => f(frame, ...args))
   ) as never
+
+/**
+ * The frame as Polars-style text. Only the shown rows are gathered: a multi-batch frame is not concatenated.
+ */
+export const render = (self: Frame, options: DisplayOptions = {}): string => {
+  const cached = contiguousCache.get(self)
+  if (cached !== undefined || self.batches.length === 1)
+    return formatFrame(self.schema, cached ?? self.batches[0]!.columns, self.height, options)
+  const { head, tail } = previewCounts(self.height, options)
+  const pieces = (start: number, len: number): Array<Batch> => {
+    const out: Array<Batch> = []
+    let pos = 0
+    for (const b of self.batches) {
+      const s = Math.max(start, pos)
+      const e = Math.min(start + len, pos + b.length)
+      if (s < e) out.push({ length: e - s, columns: b.columns.map((c) => C.slice(c, s - pos, e - s)) })
+      pos += b.length
+    }
+    return out
+  }
+  const shown = [...pieces(0, head), ...pieces(self.height - tail, tail)]
+  const cols = self.schema.map((_, j) => C.concat(shown.map((b) => b.columns[j]!)))
+  const tailStart = self.height - tail
+  return formatFrame(self.schema, cols, self.height, options, (row) => (row < head ? row : head + row - tailStart))
+}
