@@ -1,0 +1,750 @@
+/**
+ * Hash joins, as Polars `join`, and the typed-array hash table they share with `pivot`.
+ *
+ * Key columns are first encoded into a form where equal values have equal bits: fixed-width words (Int32Array views
+ * or normalized copies: ints of mixed widths as 64-bit two's complement words, floats as normalized Float64 bits with
+ * -0 → 0 and one NaN) or byte ranges (Utf8, and Categorical through its dictionary, so categoricals with different
+ * dictionaries compare by string). Rows are hashed (murmur3-style mixing), the build side goes into an
+ * open-addressing table whose slots hold the first row of each distinct key and whose rows are chained in row order
+ * (`next`), and the probe side walks the chains. No per-row objects.
+ * @internal
+ */
+import { Effect } from "effect"
+import * as DT from "../../Frame/DataType.ts"
+import type { DataType } from "../../Frame/DataType.ts"
+import { ColumnNotFound, DuplicateColumn, InvalidArgument, TypeMismatch } from "../../Frame/Errors.ts"
+import type { JoinOptions } from "../../Frame/Frame.ts"
+import * as C from "../column.ts"
+import type { Column } from "../column.ts"
+import * as F from "../frame.ts"
+import type { Frame } from "../frame.ts"
+
+// ---------------------------------------------------------------------------------------------------------------
+// key encoding
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * One key column in comparable form. Either `words` (`width` Int32 words per row; width 0 for Null columns) or a
+ * byte range per row (`bytes`, `starts`, `ends`). `validity` is the column's (null = all valid).
+ */
+export interface EncodedKey {
+  readonly width: number
+  readonly words: Int32Array | null
+  readonly bytes: Uint8Array | null
+  readonly starts: Int32Array | null
+  readonly ends: Int32Array | null
+  readonly validity: Uint8Array | null
+  /** Rows that can never match (e.g. UInt64 values ≥ 2^63 against a signed key), or null. */
+  readonly never: Uint8Array | null
+}
+
+const wordsKey = (width: number, words: Int32Array, validity: Uint8Array | null, never: Uint8Array | null = null): EncodedKey => ({
+  width,
+  words,
+  bytes: null,
+  starts: null,
+  ends: null,
+  validity,
+  never
+})
+
+const EMPTY_I32 = new Int32Array(0)
+
+/** An Int32 view over the buffer of a 4- or 8-byte typed array (zero-copy). */
+const view32 = (values: C.Values, n: number, width: number): Int32Array =>
+  new Int32Array(values.buffer, values.byteOffset, n * width)
+
+/** Normalized Float64 bits (2 words per row): -0 → 0, every NaN → the canonical NaN. */
+const f64Words = (col: Column): Int32Array => {
+  const n = col.length
+  const out = new Float64Array(n)
+  const t = col.dtype
+  if (t._tag === "Boolean") {
+    const v = col.values as Uint8Array
+    for (let i = 0; i < n; i++) out[i] = (v[i >> 3]! >> (i & 7)) & 1
+  } else if (t._tag === "Decimal") {
+    const v = col.values as BigInt64Array
+    const scale = 10 ** t.scale
+    for (let i = 0; i < n; i++) out[i] = Number(C.decimalAt(v, i)) / scale
+  } else if (DT.isBigInt(t)) {
+    const v = col.values as BigInt64Array | BigUint64Array
+    for (let i = 0; i < n; i++) out[i] = Number(v[i]!)
+  } else {
+    const v = col.values as C.NumericArray
+    for (let i = 0; i < n; i++) {
+      const x = v[i]!
+      out[i] = x === 0 ? 0 : Number.isNaN(x) ? Number.NaN : x
+    }
+  }
+  return new Int32Array(out.buffer)
+}
+
+/** Integers of any width as 64-bit two's complement words (lo, hi). */
+const i64Words = (col: Column): Int32Array => {
+  const n = col.length
+  const t = col.dtype
+  if (t._tag === "Int64" || t._tag === "UInt64") return view32(col.values, n, 2)
+  const out = new Int32Array(2 * n)
+  const v = col.values as C.NumericArray
+  const unsigned = !DT.isSigned(t)
+  for (let i = 0; i < n; i++) {
+    const x = v[i]!
+    out[2 * i] = x | 0
+    out[2 * i + 1] = unsigned || x >= 0 ? 0 : -1
+  }
+  return out
+}
+
+/** Rows of a UInt64 column whose value is ≥ 2^63 (they cannot equal a value of a signed or narrower type). */
+const bigUnsigned = (col: Column): Uint8Array | null => {
+  const v = col.values as BigUint64Array
+  let out: Uint8Array | null = null
+  const top = 1n << 63n
+  for (let i = 0; i < col.length; i++) {
+    if (v[i]! >= top) {
+      if (out === null) out = new Uint8Array(col.length)
+      out[i] = 1
+    }
+  }
+  return out
+}
+
+const stringKey = (col: Column): EncodedKey => {
+  const n = col.length
+  if (col.dtype._tag === "Utf8") {
+    const o = col.offsets!
+    return { width: 0, words: null, bytes: col.values as Uint8Array, starts: o, ends: o.subarray(1), validity: col.validity, never: null }
+  }
+  const dict = col.dictionary!
+  const dOff = dict.offsets!
+  const dn = dict.length
+  const codes = col.values as Int32Array
+  const starts = new Int32Array(n)
+  const ends = new Int32Array(n)
+  for (let i = 0; i < n; i++) {
+    const c = codes[i]!
+    if (c >= 0 && c < dn) {
+      starts[i] = dOff[c]!
+      ends[i] = dOff[c + 1]!
+    }
+  }
+  return { width: 0, words: null, bytes: dict.values as Uint8Array, starts, ends, validity: col.validity, never: null }
+}
+
+const boolWords = (col: Column): Int32Array => {
+  const out = new Int32Array(col.length)
+  const v = col.values as Uint8Array
+  for (let i = 0; i < col.length; i++) out[i] = (v[i >> 3]! >> (i & 7)) & 1
+  return out
+}
+
+/** A column encoded against itself (for grouping): every dtype except List and Struct. */
+export const encodeSelf = (col: Column): EncodedKey | undefined => {
+  const pair = encodePair(col, col)
+  return typeof pair === "string" ? undefined : pair[0]
+}
+
+/**
+ * Encodes a left and a right key column into a common comparable form, or returns what the right column's dtype
+ * should have been. Numeric keys of different dtypes compare by value (ints of any width exactly, floats through
+ * Float64); Utf8 and Categorical compare by string; Date, Timestamp, Duration and Decimal need equal dtypes
+ * (Decimal: equal scale).
+ */
+export const encodePair = (l: Column, r: Column): readonly [EncodedKey, EncodedKey] | string => {
+  const tl = l.dtype
+  const tr = r.dtype
+  const nl = l.length
+  const nr = r.length
+  if (tl._tag === "Null" || tr._tag === "Null") {
+    if (tl._tag === "List" || tl._tag === "Struct" || tr._tag === "List" || tr._tag === "Struct") return "a hashable dtype"
+    // A Null column is null in every row (whatever its bitmap says: Arrow's Null arrays have none).
+    const lv = tl._tag === "Null" ? new Uint8Array((nl + 7) >> 3) : l.validity
+    const rv = tr._tag === "Null" ? new Uint8Array((nr + 7) >> 3) : r.validity
+    return [wordsKey(0, EMPTY_I32, lv), wordsKey(0, EMPTY_I32, rv)]
+  }
+  if (DT.isString(tl) || DT.isString(tr)) {
+    if (!DT.isString(tl) || !DT.isString(tr)) return "str or cat"
+    if (tl._tag === "Categorical" && tr._tag === "Categorical" && l.dictionary === r.dictionary)
+      return [wordsKey(1, view32(l.values, nl, 1), l.validity), wordsKey(1, view32(r.values, nr, 1), r.validity)]
+    return [stringKey(l), stringKey(r)]
+  }
+  if (tl._tag === "Boolean" || tr._tag === "Boolean") {
+    if (tl._tag !== tr._tag) return "bool"
+    return [wordsKey(1, boolWords(l), l.validity), wordsKey(1, boolWords(r), r.validity)]
+  }
+  if (tl._tag === "Decimal" || tr._tag === "Decimal") {
+    if (tl._tag !== "Decimal" || tr._tag !== "Decimal" || tl.scale !== tr.scale) return DT.format(tl)
+    return [wordsKey(4, view32(l.values, nl, 4), l.validity), wordsKey(4, view32(r.values, nr, 4), r.validity)]
+  }
+  if (DT.isInteger(tl) && DT.isInteger(tr)) {
+    if (tl._tag === tr._tag && DT.bitWidth(tl) <= 32) {
+      const w = (c: Column) => (DT.bitWidth(tl) === 32 ? view32(c.values, c.length, 1) : Int32Array.from(c.values as C.NumericArray))
+      return [wordsKey(1, w(l), l.validity), wordsKey(1, w(r), r.validity)]
+    }
+    const lu = tl._tag === "UInt64" && tr._tag !== "UInt64" ? bigUnsigned(l) : null
+    const ru = tr._tag === "UInt64" && tl._tag !== "UInt64" ? bigUnsigned(r) : null
+    return [wordsKey(2, i64Words(l), l.validity, lu), wordsKey(2, i64Words(r), r.validity, ru)]
+  }
+  if ((DT.isInteger(tl) || DT.isFloat(tl)) && (DT.isInteger(tr) || DT.isFloat(tr)))
+    return [wordsKey(2, f64Words(l), l.validity), wordsKey(2, f64Words(r), r.validity)]
+  if (tl._tag === "Date" || tl._tag === "Timestamp" || tl._tag === "Duration") {
+    if (!DT.equals(tl, tr)) return DT.format(tl)
+    const w = tl._tag === "Date" ? 1 : 2
+    return [wordsKey(w, view32(l.values, nl, w), l.validity), wordsKey(w, view32(r.values, nr, w), r.validity)]
+  }
+  return "a hashable dtype (not list or struct)"
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// hashing and equality
+// ---------------------------------------------------------------------------------------------------------------
+
+const NULL_WORD = 0x5bd1e995 | 0
+
+const mix = (h: number, w: number): number => {
+  let k = Math.imul(w, 0xcc9e2d51)
+  k = (k << 15) | (k >>> 17)
+  k = Math.imul(k, 0x1b873593)
+  h ^= k
+  h = (h << 13) | (h >>> 19)
+  return (Math.imul(h, 5) + 0xe6546b64) | 0
+}
+
+const fmix = (h: number): number => {
+  h ^= h >>> 16
+  h = Math.imul(h, 0x85ebca6b)
+  h ^= h >>> 13
+  h = Math.imul(h, 0xc2b2ae35)
+  return h ^ (h >>> 16)
+}
+
+/** One 32-bit hash per row over all key columns (equal keys, including null = null, hash equally). */
+export const hashRows = (keys: ReadonlyArray<EncodedKey>, n: number): Int32Array => {
+  const h = new Int32Array(n)
+  for (const k of keys) {
+    const v = k.validity
+    const words = k.words
+    if (words !== null) {
+      const w = k.width
+      for (let i = 0; i < n; i++) {
+        let x = h[i]!
+        if (v !== null && (v[i >> 3]! & (1 << (i & 7))) === 0) x = mix(x, NULL_WORD)
+        else if (w === 1) x = mix(x, words[i]!)
+        else for (let q = i * w, e = q + w; q < e; q++) x = mix(x, words[q]!)
+        h[i] = x
+      }
+    } else {
+      const bytes = k.bytes!
+      const starts = k.starts!
+      const ends = k.ends!
+      for (let i = 0; i < n; i++) {
+        if (v !== null && (v[i >> 3]! & (1 << (i & 7))) === 0) {
+          h[i] = mix(h[i]!, NULL_WORD)
+          continue
+        }
+        let s = 0x811c9dc5 | 0
+        for (let q = starts[i]!, e = ends[i]!; q < e; q++) s = Math.imul(s ^ bytes[q]!, 16777619)
+        h[i] = mix(mix(h[i]!, s), ends[i]! - starts[i]!)
+      }
+    }
+  }
+  for (let i = 0; i < n; i++) h[i] = fmix(h[i]!)
+  return h
+}
+
+/** Whether row `i` of keys `a` equals row `j` of keys `b` (null equals null here; callers exclude nulls). */
+export const keysEqual = (a: ReadonlyArray<EncodedKey>, i: number, b: ReadonlyArray<EncodedKey>, j: number): boolean => {
+  for (let k = 0; k < a.length; k++) {
+    const ka = a[k]!
+    const kb = b[k]!
+    const av = ka.validity
+    const bv = kb.validity
+    const va = av === null || (av[i >> 3]! & (1 << (i & 7))) !== 0
+    const vb = bv === null || (bv[j >> 3]! & (1 << (j & 7))) !== 0
+    if (va !== vb) return false
+    if (!va) continue
+    const wa = ka.words
+    if (wa !== null) {
+      const wb = kb.words!
+      const w = ka.width
+      for (let q = 0; q < w; q++) if (wa[i * w + q] !== wb[j * w + q]) return false
+    } else {
+      const sa = ka.starts![i]!
+      const sb = kb.starts![j]!
+      const len = ka.ends![i]! - sa
+      if (kb.ends![j]! - sb !== len) return false
+      const ba = ka.bytes!
+      const bb = kb.bytes!
+      for (let q = 0; q < len; q++) if (ba[sa + q] !== bb[sb + q]) return false
+    }
+  }
+  return true
+}
+
+/** Rows excluded from matching: a null in any key (unless `nullsEqual`) or a value that can never match. */
+const excluded = (keys: ReadonlyArray<EncodedKey>, n: number, nullsEqual: boolean): Uint8Array | null => {
+  let out: Uint8Array | null = null
+  for (const k of keys) {
+    const v = k.validity
+    if (v !== null && !nullsEqual) {
+      for (let i = 0; i < n; i++)
+        if ((v[i >> 3]! & (1 << (i & 7))) === 0) {
+          if (out === null) out = new Uint8Array(n)
+          out[i] = 1
+        }
+    }
+    const nv = k.never
+    if (nv !== null) {
+      for (let i = 0; i < n; i++)
+        if (nv[i] === 1 && (v === null || (v[i >> 3]! & (1 << (i & 7))) !== 0)) {
+          if (out === null) out = new Uint8Array(n)
+          out[i] = 1
+        }
+    }
+  }
+  return out
+}
+
+/**
+ * Open-addressing table over the build rows, one interleaved Int32Array of 4-word slots (one cache line holds a
+ * slot): [first row of a distinct key (-1 = empty), hash, last row of the chain (or group id), key word]. The key
+ * word is the single 32-bit key when `fast` (one key of width 1 whose nulls need no check), which spares a read of
+ * the build row. `next[r]` is the next build row with the same key (-1 = end), in row order.
+ */
+interface Table {
+  readonly mask: number
+  readonly slots: Int32Array
+  readonly next: Int32Array
+  readonly keys: ReadonlyArray<EncodedKey>
+  readonly fast: boolean
+}
+
+const capacityFor = (n: number): number => {
+  let cap = 16
+  while (cap < n * 2) cap *= 2
+  return cap
+}
+
+/** Whether keys allow the single-word fast path (one key of width 1; nulls excluded or absent). */
+const fastKeys = (keys: ReadonlyArray<EncodedKey>, nullsExcluded: boolean): boolean =>
+  keys.length === 1 && keys[0]!.width === 1 && keys[0]!.words !== null && (nullsExcluded || keys[0]!.validity === null)
+
+const buildTable = (
+  keys: ReadonlyArray<EncodedKey>,
+  hashes: Int32Array,
+  n: number,
+  skip: Uint8Array | null,
+  fast: boolean
+): Table => {
+  const cap = capacityFor(n)
+  const mask = cap - 1
+  const slots = new Int32Array(cap * 4).fill(-1)
+  const next = new Int32Array(n).fill(-1)
+  const words = fast ? keys[0]!.words! : EMPTY_I32
+  for (let r = 0; r < n; r++) {
+    if (skip !== null && skip[r] === 1) continue
+    const h = hashes[r]!
+    const w = fast ? words[r]! : 0
+    let s = h & mask
+    for (;;) {
+      const b = s << 2
+      const f = slots[b]!
+      if (f === -1) {
+        slots[b] = r
+        slots[b + 1] = h
+        slots[b + 2] = r
+        slots[b + 3] = w
+        break
+      }
+      if (slots[b + 1] === h && (fast ? slots[b + 3] === w : keysEqual(keys, r, keys, f))) {
+        next[slots[b + 2]!] = r
+        slots[b + 2] = r
+        break
+      }
+      s = (s + 1) & mask
+    }
+  }
+  return { mask, slots, next, keys, fast }
+}
+
+/** The first build row whose key equals probe row `i` (hash `h`), or -1. */
+const probe = (t: Table, keys: ReadonlyArray<EncodedKey>, h: number, i: number): number => {
+  const slots = t.slots
+  const mask = t.mask
+  const w = t.fast ? keys[0]!.words![i]! : 0
+  let s = h & mask
+  for (;;) {
+    const b = s << 2
+    const f = slots[b]!
+    if (f === -1) return -1
+    if (slots[b + 1] === h && (t.fast ? slots[b + 3] === w : keysEqual(keys, i, t.keys, f))) return f
+    s = (s + 1) & mask
+  }
+}
+
+/**
+ * Group ids of `n` rows by the given key columns (nulls form their own group, NaN equals NaN, -0 equals 0), groups
+ * numbered in order of first appearance. Returns undefined when a column is not hashable (List, Struct).
+ */
+export const groupRows = (
+  cols: ReadonlyArray<Column>,
+  n: number
+): { readonly ids: Int32Array; readonly count: number; readonly firstRow: Int32Array } | undefined => {
+  const keys: Array<EncodedKey> = []
+  for (const c of cols) {
+    const k = encodeSelf(c)
+    if (k === undefined) return undefined
+    keys.push(k)
+  }
+  const hashes = hashRows(keys, n)
+  const fast = fastKeys(keys, false)
+  const words = fast ? keys[0]!.words! : EMPTY_I32
+  const cap = capacityFor(n)
+  const mask = cap - 1
+  const slots = new Int32Array(cap * 4).fill(-1)
+  const ids = new Int32Array(n)
+  let firstRow = new Int32Array(16)
+  let count = 0
+  for (let r = 0; r < n; r++) {
+    const h = hashes[r]!
+    const w = fast ? words[r]! : 0
+    let s = h & mask
+    for (;;) {
+      const b = s << 2
+      const f = slots[b]!
+      if (f === -1) {
+        slots[b] = r
+        slots[b + 1] = h
+        slots[b + 2] = count
+        slots[b + 3] = w
+        if (count === firstRow.length) {
+          const grown = new Int32Array(count * 2)
+          grown.set(firstRow)
+          firstRow = grown
+        }
+        firstRow[count] = r
+        ids[r] = count++
+        break
+      }
+      if (slots[b + 1] === h && (fast ? slots[b + 3] === w : keysEqual(keys, r, keys, f))) {
+        ids[r] = slots[b + 2]!
+        break
+      }
+      s = (s + 1) & mask
+    }
+  }
+  return { ids, count, firstRow: firstRow.slice(0, count) }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// matching
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Growable pair of index arrays. */
+class Pairs {
+  a: Int32Array
+  b: Int32Array
+  length = 0
+  constructor(cap: number) {
+    this.a = new Int32Array(Math.max(cap, 16))
+    this.b = new Int32Array(Math.max(cap, 16))
+  }
+  push(i: number, j: number): void {
+    if (this.length === this.a.length) {
+      const a = new Int32Array(this.a.length * 2)
+      a.set(this.a)
+      this.a = a
+      const b = new Int32Array(this.b.length * 2)
+      b.set(this.b)
+      this.b = b
+    }
+    this.a[this.length] = i
+    this.b[this.length++] = j
+  }
+}
+
+interface Sides {
+  readonly probeKeys: ReadonlyArray<EncodedKey>
+  readonly probeHashes: Int32Array
+  readonly probeSkip: Uint8Array | null
+  readonly nProbe: number
+  readonly table: Table
+  readonly nBuild: number
+}
+
+const prepare = (
+  pk: ReadonlyArray<EncodedKey>,
+  bk: ReadonlyArray<EncodedKey>,
+  nProbe: number,
+  nBuild: number,
+  nullsEqual: boolean
+): Sides => ({
+  probeKeys: pk,
+  probeHashes: hashRows(pk, nProbe),
+  probeSkip: excluded(pk, nProbe, nullsEqual),
+  nProbe,
+  table: buildTable(bk, hashRows(bk, nBuild), nBuild, excluded(bk, nBuild, nullsEqual), fastKeys(bk, !nullsEqual) && fastKeys(pk, !nullsEqual)),
+  nBuild
+})
+
+/**
+ * Matching rows: each probe row in order, with its build matches in build order; `keepUnmatched` adds probe rows
+ * without a match (build index -1); `appendUnmatchedBuild` then adds build rows never matched (probe index -1).
+ */
+const matchPairs = (s: Sides, keepUnmatched: boolean, appendUnmatchedBuild: boolean): Pairs => {
+  const out = new Pairs(s.nProbe)
+  const matched = appendUnmatchedBuild ? new Uint8Array(s.nBuild) : null
+  const next = s.table.next
+  for (let i = 0; i < s.nProbe; i++) {
+    let r = s.probeSkip !== null && s.probeSkip[i] === 1 ? -1 : probe(s.table, s.probeKeys, s.probeHashes[i]!, i)
+    if (r === -1) {
+      if (keepUnmatched) out.push(i, -1)
+      continue
+    }
+    for (; r !== -1; r = next[r]!) {
+      out.push(i, r)
+      if (matched !== null) matched[r] = 1
+    }
+  }
+  if (matched !== null) for (let r = 0; r < s.nBuild; r++) if (matched[r] === 0) out.push(-1, r)
+  return out
+}
+
+/**
+ * The pairs of a left-ordered join (inner, or left when `keepUnmatched`): each `a` row in order with its `b` matches
+ * in order. The hash table goes on the smaller side: when `a` is the smaller one, `b` probes a table of `a` rows
+ * and a stable counting sort by `a` row restores the order.
+ */
+const orderedPairs = (
+  ak: ReadonlyArray<EncodedKey>,
+  bk: ReadonlyArray<EncodedKey>,
+  na: number,
+  nb: number,
+  nullsEqual: boolean,
+  keepUnmatched: boolean
+): Pairs => {
+  if (na >= nb) return matchPairs(prepare(ak, bk, na, nb, nullsEqual), keepUnmatched, false)
+  const raw = matchPairs(prepare(bk, ak, nb, na, nullsEqual), false, false)
+  const start = new Int32Array(na + 1)
+  for (let k = 0; k < raw.length; k++) start[raw.b[k]! + 1]!++
+  if (keepUnmatched) for (let i = 0; i < na; i++) if (start[i + 1] === 0) start[i + 1] = 1
+  for (let i = 0; i < na; i++) start[i + 1]! += start[i]!
+  const out = new Pairs(0)
+  out.a = new Int32Array(start[na]!)
+  out.b = new Int32Array(start[na]!)
+  out.length = start[na]!
+  const fill = start.slice(0, na)
+  for (let k = 0; k < raw.length; k++) {
+    const i = raw.b[k]!
+    const pos = fill[i]!++
+    out.a[pos] = i
+    out.b[pos] = raw.a[k]!
+  }
+  if (keepUnmatched)
+    for (let i = 0; i < na; i++)
+      if (fill[i] === start[i]) {
+        out.a[start[i]!] = i
+        out.b[start[i]!] = -1
+      }
+  return out
+}
+
+/** Probe rows with (semi) or without (anti) a match. */
+const matchMask = (s: Sides, anti: boolean): Int32Array => {
+  const keep = new Uint8Array(s.nProbe)
+  for (let i = 0; i < s.nProbe; i++) {
+    const found = !(s.probeSkip !== null && s.probeSkip[i] === 1) && probe(s.table, s.probeKeys, s.probeHashes[i]!, i) !== -1
+    keep[i] = found !== anti ? 1 : 0
+  }
+  return C.maskToIndices(keep)
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// the verb
+// ---------------------------------------------------------------------------------------------------------------
+
+const asList = (x: string | ReadonlyArray<string> | undefined): ReadonlyArray<string> | undefined =>
+  x === undefined ? undefined : typeof x === "string" ? [x] : x
+
+/** Casts an integer or float column to Float64 or Int64 (for coalescing keys of different numeric dtypes). */
+const castNumeric = (col: Column, to: DataType): Column => {
+  const n = col.length
+  const t = col.dtype
+  if (DT.equals(t, to)) return col
+  if (to._tag === "Int64") {
+    const out = new BigInt64Array(n)
+    if (DT.isBigInt(t)) {
+      const v = col.values as BigInt64Array | BigUint64Array
+      for (let i = 0; i < n; i++) out[i] = BigInt.asIntN(64, v[i]!)
+    } else {
+      const v = col.values as C.NumericArray
+      for (let i = 0; i < n; i++) out[i] = BigInt(v[i]!)
+    }
+    return C.make(DT.Int64, n, out, col.validity)
+  }
+  const out = new Float64Array(f64Words(col).buffer)
+  return C.make(DT.Float64, n, out, col.validity)
+}
+
+/** Key columns of two dtypes as one column (full joins with `coalesce`). */
+const coalesceKey = (a: Column, b: Column): Column => {
+  if (DT.equals(a.dtype, b.dtype)) return C.concat([a, b])
+  if (DT.isString(a.dtype) && DT.isString(b.dtype)) return C.concat([C.fromStrings(C.toStrings(a)), C.fromStrings(C.toStrings(b))])
+  if (a.dtype._tag === "Null") return C.concat([C.nulls(b.dtype, a.length), b])
+  if (b.dtype._tag === "Null") return C.concat([a, C.nulls(a.dtype, b.length)])
+  const anyFloat = DT.isFloat(a.dtype) || DT.isFloat(b.dtype)
+  const to = anyFloat || a.dtype._tag === "UInt64" || b.dtype._tag === "UInt64" ? DT.Float64 : DT.Int64
+  return C.concat([castNumeric(a, to), castNumeric(b, to)])
+}
+
+type JoinError = ColumnNotFound | TypeMismatch | InvalidArgument | DuplicateColumn
+
+/**
+ * Hash join of two frames, as Polars `join` (see `Frame.join` for the contract). The build side is the right frame
+ * (the left one for right joins, which are mirrored left joins); the probe side keeps its order, each probe row
+ * followed by its matches in build order.
+ */
+export const join = (left: Frame, right: Frame, options: JoinOptions): Effect.Effect<Frame, JoinError> =>
+  Effect.suspend((): Effect.Effect<Frame, JoinError> => {
+    const how = options.how ?? "inner"
+    const suffix = options.suffix ?? "_right"
+    const on = asList(options.on)
+    let lo = asList(options.leftOn)
+    let ro = asList(options.rightOn)
+    if (how === "cross") {
+      if (on !== undefined || lo !== undefined || ro !== undefined)
+        return Effect.fail(new InvalidArgument({ argument: "on", message: "a cross join takes no join keys" }))
+      const [names, cols] = cross(left, right, suffix)
+      return checkNames(names, cols)
+    }
+    if (on !== undefined) {
+      if (lo !== undefined || ro !== undefined)
+        return Effect.fail(new InvalidArgument({ argument: "on", message: "give either `on` or `leftOn`/`rightOn`, not both" }))
+      lo = on
+      ro = on
+    }
+    if (lo === undefined || ro === undefined || lo.length === 0)
+      return Effect.fail(new InvalidArgument({ argument: "on", message: `a ${how} join needs join keys: \`on\`, or both \`leftOn\` and \`rightOn\`` }))
+    if (lo.length !== ro.length)
+      return Effect.fail(
+        new InvalidArgument({ argument: "rightOn", message: `${lo.length} left keys but ${ro.length} right keys` })
+      )
+    const li: Array<number> = []
+    const ri: Array<number> = []
+    for (const k of lo) {
+      const i = left.schema.findIndex((f) => f.name === k)
+      if (i < 0) return Effect.fail(new ColumnNotFound({ column: k, available: left.columns, expr: "join (left keys)" }))
+      li.push(i)
+    }
+    for (const k of ro) {
+      const i = right.schema.findIndex((f) => f.name === k)
+      if (i < 0) return Effect.fail(new ColumnNotFound({ column: k, available: right.columns, expr: "join (right keys)" }))
+      ri.push(i)
+    }
+    const lcols = F.contiguous(left)
+    const rcols = F.contiguous(right)
+    const lkeys: Array<EncodedKey> = []
+    const rkeys: Array<EncodedKey> = []
+    for (let k = 0; k < li.length; k++) {
+      const lc = lcols[li[k]!]!
+      const rc = rcols[ri[k]!]!
+      const enc = encodePair(lc, rc)
+      if (typeof enc === "string")
+        return Effect.fail(
+          new TypeMismatch({
+            expr: `join key "${lo[k]}" = "${ro[k]}"`,
+            expected: `a key dtype compatible with ${DT.format(lc.dtype)} (${enc})`,
+            actual: DT.format(rc.dtype)
+          })
+        )
+      lkeys.push(enc[0])
+      rkeys.push(enc[1])
+    }
+    const nullsEqual = options.nullsEqual ?? false
+    const nl = left.height
+    const nr = right.height
+
+    if (how === "semi" || how === "anti") {
+      const s = prepare(lkeys, rkeys, nl, nr, nullsEqual)
+      const idx = matchMask(s, how === "anti")
+      return Effect.succeed(F.fromColumnsUnsafe(left.columns, idx.length === nl ? lcols : lcols.map((c) => C.take(c, idx))))
+    }
+
+    const names: Array<string> = []
+    const cols: Array<Column> = []
+    const lnames = new Set<string>()
+    const addLeft = (name: string, col: Column) => {
+      names.push(name)
+      lnames.add(name)
+      cols.push(col)
+    }
+    const addRight = (name: string, col: Column) => {
+      names.push(lnames.has(name) ? name + suffix : name)
+      cols.push(col)
+    }
+
+    if (how === "right") {
+      const coalesce = options.coalesce ?? true
+      const p = orderedPairs(rkeys, lkeys, nr, nl, nullsEqual, true)
+      const rIdx = p.a.subarray(0, p.length)
+      const lIdx = p.b.subarray(0, p.length)
+      left.schema.forEach((f, j) => {
+        if (!(coalesce && li.includes(j))) addLeft(f.name, C.take(lcols[j]!, lIdx))
+      })
+      right.schema.forEach((f, j) => {
+        addRight(f.name, C.take(rcols[j]!, rIdx))
+      })
+    } else {
+      const full = how === "full"
+      const coalesce = options.coalesce ?? !full
+      const p = full
+        ? matchPairs(prepare(lkeys, rkeys, nl, nr, nullsEqual), true, true)
+        : orderedPairs(lkeys, rkeys, nl, nr, nullsEqual, how === "left")
+      const lIdx = p.a.subarray(0, p.length)
+      const rIdx = p.b.subarray(0, p.length)
+      // In a full join, rows [0, nLeftRows) come from the probe loop (left index ≥ 0), the rest are unmatched right rows.
+      let nLeftRows = p.length
+      if (full) while (nLeftRows > 0 && lIdx[nLeftRows - 1]! < 0) nLeftRows--
+      left.schema.forEach((f, j) => {
+        const k = li.indexOf(j)
+        if (full && coalesce && k >= 0) {
+          const a = C.take(lcols[j]!, lIdx.subarray(0, nLeftRows))
+          const b = C.take(rcols[ri[k]!]!, rIdx.subarray(nLeftRows))
+          addLeft(f.name, coalesceKey(a, b))
+        } else addLeft(f.name, C.take(lcols[j]!, lIdx))
+      })
+      right.schema.forEach((f, j) => {
+        if (!(coalesce && ri.includes(j))) addRight(f.name, C.take(rcols[j]!, rIdx))
+      })
+    }
+    return checkNames(names, cols)
+  })
+
+const checkNames = (names: ReadonlyArray<string>, cols: ReadonlyArray<Column>): Effect.Effect<Frame, DuplicateColumn> => {
+  const seen = new Set<string>()
+  for (const n of names) {
+    if (seen.has(n)) return Effect.fail(new DuplicateColumn({ column: n }))
+    seen.add(n)
+  }
+  return Effect.succeed(F.fromColumnsUnsafe(names, cols))
+}
+
+/** Cartesian product, left-major (each left row with every right row in order), as Polars `cross`. */
+const cross = (left: Frame, right: Frame, suffix: string): readonly [ReadonlyArray<string>, ReadonlyArray<Column>] => {
+  const nl = left.height
+  const nr = right.height
+  const n = nl * nr
+  const lIdx = new Int32Array(n)
+  const rIdx = new Int32Array(n)
+  for (let i = 0, k = 0; i < nl; i++) {
+    for (let j = 0; j < nr; j++, k++) {
+      lIdx[k] = i
+      rIdx[k] = j
+    }
+  }
+  const lcols = F.contiguous(left)
+  const rcols = F.contiguous(right)
+  const lnames = new Set(left.columns)
+  const names = [...left.columns, ...right.columns.map((c) => (lnames.has(c) ? c + suffix : c))]
+  return [names, [...lcols.map((c) => C.take(c, lIdx)), ...rcols.map((c) => C.take(c, rIdx))]]
+}
