@@ -733,17 +733,17 @@ export const sample: {
 
 /**
  * Prepends a row-index column (UInt32 from `offset`, default name "index", as Polars `with_row_index`); the batches
- * are kept. `offset` should be a non-negative integer: others are truncated and wrap modulo 2^32.
- * **Errors** `DuplicateColumn` (the name exists).
+ * are kept. **Errors** `DuplicateColumn` (the name exists), `InvalidArgument` (`offset` not a non-negative
+ * integer, or `offset + height` beyond 2^32).
  * @since 0.1.0 @category projection
  */
 export const withRowIndex: {
   <const N extends string = "index">(name?: N, offset?: number): <A extends AnyRow, E = never, R = never>(
     self: FrameLike<A, E, R>
-  ) => Effect.Effect<Frame<string extends keyof A ? AnyRow : Simplify<{ readonly [K in N]: number } & A>>, E | DuplicateColumn, R>
+  ) => Effect.Effect<Frame<string extends keyof A ? AnyRow : Simplify<{ readonly [K in N]: number } & A>>, E | DuplicateColumn | InvalidArgument, R>
   <A extends AnyRow, const N extends string = "index", E = never, R = never>(self: FrameLike<A, E, R>, name?: N, offset?: number): Effect.Effect<
     Frame<string extends keyof A ? AnyRow : Simplify<{ readonly [K in N]: number } & A>>,
-    E | DuplicateColumn,
+    E | DuplicateColumn | InvalidArgument,
     R
   >
 } = F.makeVerb((self: Frame, name?: string, offset?: number) => Verbs.withRowIndex(self, name ?? "index", offset ?? 0))

@@ -4,20 +4,30 @@
  */
 import { Effect } from "effect"
 import * as DT from "../../Frame/DataType.ts"
-import { DuplicateColumn } from "../../Frame/Errors.ts"
+import { DuplicateColumn, InvalidArgument } from "../../Frame/Errors.ts"
 import * as C from "../column.ts"
 import * as F from "../frame.ts"
 import type { Frame } from "../frame.ts"
 
 /**
- * See `Frame.withRowIndex`. The index of row i is `offset + i` as a UInt32: an offset that is not a non-negative
- * integer is truncated and taken modulo 2^32, as the UInt32 arithmetic wraps.
+ * See `Frame.withRowIndex`. The index of row i is `offset + i` as a UInt32; `offset + height` must fit in UInt32.
  */
-export const withRowIndex = (self: Frame, name: string, offset: number): Effect.Effect<Frame, DuplicateColumn> =>
+export const withRowIndex = (
+  self: Frame,
+  name: string,
+  offset: number
+): Effect.Effect<Frame, DuplicateColumn | InvalidArgument> =>
   Effect.suspend(() => {
     if (self.columns.includes(name)) return Effect.fail(new DuplicateColumn({ column: name }))
+    if (!Number.isInteger(offset) || offset < 0 || offset + self.height > 2 ** 32)
+      return Effect.fail(
+        new InvalidArgument({
+          argument: "offset",
+          message: `offset must be a non-negative integer with offset + height ≤ 2^32, got ${offset}`
+        })
+      )
     const all = new Uint32Array(self.height)
-    const base = Math.trunc(offset) >>> 0
+    const base = offset
     for (let i = 0; i < all.length; i++) all[i] = base + i
     let start = 0
     const batches = self.batches.map((b) => {
