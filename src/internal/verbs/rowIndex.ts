@@ -17,7 +17,7 @@ export const withRowIndex = (
   name: string,
   offset: number
 ): Effect.Effect<Frame, DuplicateColumn | InvalidArgument> =>
-  Effect.suspend(() => {
+  Effect.suspend((): Effect.Effect<Frame, DuplicateColumn | InvalidArgument> => {
     if (self.columns.includes(name)) return Effect.fail(new DuplicateColumn({ column: name }))
     if (!Number.isInteger(offset) || offset < 0 || offset + self.height > 2 ** 32)
       return Effect.fail(
