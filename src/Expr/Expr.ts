@@ -610,8 +610,10 @@ export const show = (node: ExprNode): string => {
         .map(([k, v]) => `${k}=${typeof v === "object" && v !== null && "_tag" in v ? (v as { _tag: string })._tag : JSON.stringify(v)}`)
       return `${show(node.input)}.${node.fn}(${[...node.args.map(show), ...opts].join(", ")})`
     }
-    case "Agg":
-      return `${show(node.input)}.${node.fn}()`
+    case "Agg": {
+      const opts = Object.entries(node.options).map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      return `${show(node.input)}.${node.fn}(${opts.join(", ")})`
+    }
     case "Window":
       return `${show(node.input)}.over(${node.partitionBy.map(show).join(", ")})`
   }
