@@ -5,3 +5,6 @@
 import "./str.ts"
 import "./dt.ts"
 import "./along.ts"
+import "./rolling.ts"
+import "./series.ts"
+import "./ewm.ts"

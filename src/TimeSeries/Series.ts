@@ -1,0 +1,5 @@
+/**
+ * Time series: Series (see issue 6). STUB.
+ * @since 0.1.0
+ */
+export {}

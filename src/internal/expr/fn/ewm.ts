@@ -1,0 +1,2 @@
+/** Function family "ewm" (registers into ../registry.ts). @internal */
+export {}

@@ -1,0 +1,2 @@
+/** Function family "rolling" (registers into ../registry.ts). @internal */
+export {}

@@ -1,0 +1,2 @@
+/** Function family "series" (registers into ../registry.ts). @internal */
+export {}
