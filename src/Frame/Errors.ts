@@ -122,3 +122,36 @@ export class SourceError extends Schema.TaggedError<SourceError>()("SourceError"
   expected: Schema.optionalKey(Schema.String),
   cause: Schema.optionalKey(Schema.String)
 }) {}
+
+/**
+ * A column that must be sorted ascending (within its `by` groups, where given) and is not: `row` is the first row
+ * whose value is smaller than the one before it (0-based), as Polars' sortedness checks for `group_by_dynamic`,
+ * `rolling` and `join_asof`.
+ * @since 0.1.0 @category errors
+ */
+export class NotSorted extends Schema.TaggedError<NotSorted>()("NotSorted", {
+  column: Schema.String,
+  row: Schema.Int,
+  message: Schema.String
+}) {}
+
+/**
+ * A duration string that does not parse or is not allowed where it is used (e.g. "1mo" where a fixed duration is
+ * required, "0s" for a window step). `duration` is the text given.
+ * @since 0.1.0 @category errors
+ */
+export class InvalidDuration extends Schema.TaggedError<InvalidDuration>()("InvalidDuration", {
+  duration: Schema.String,
+  message: Schema.String
+}) {}
+
+/**
+ * A statistic that cannot be computed from the data: a series too short for the asked lags or regression, or a
+ * constant series. `required` and `actual` give the sizes where that is the cause.
+ * @since 0.1.0 @category errors
+ */
+export class InsufficientData extends Schema.TaggedError<InsufficientData>()("InsufficientData", {
+  message: Schema.String,
+  required: Schema.optionalKey(Schema.Int),
+  actual: Schema.optionalKey(Schema.Int)
+}) {}
