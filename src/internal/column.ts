@@ -227,8 +227,12 @@ export const decimalAt = (values: BigInt64Array, i: number): bigint => {
   return (hi << 64n) | lo
 }
 
-export const decimalToString = (values: BigInt64Array, i: number, scale: number): string => {
-  const v = decimalAt(values, i)
+/** The decimal at row i as text with `scale` fraction digits ("-1.50"), see `decimalText`. */
+export const decimalToString = (values: BigInt64Array, i: number, scale: number): string =>
+  decimalText(decimalAt(values, i), scale)
+
+/** The text of the unscaled decimal `v` with `scale` fraction digits (`decimalText(-150n, 2)` = "-1.50"). */
+export const decimalText = (v: bigint, scale: number): string => {
   const neg = v < 0n
   let s = (neg ? -v : v).toString()
   if (scale > 0) {

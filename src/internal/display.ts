@@ -6,6 +6,7 @@ import * as DT from "../Frame/DataType.ts"
 import type { Field } from "../Frame/DataType.ts"
 import * as C from "./column.ts"
 import type { Column } from "./column.ts"
+import { zone } from "./kernels/temporal.ts"
 
 export interface DisplayOptions {
   /** Rows shown in all (half from the head, half from the tail). Default 10, as Polars. */
@@ -29,7 +30,9 @@ const formatTimestamp = (v: bigint, t: Extract<DT.DataType, { _tag: "Timestamp" 
   let ms = Number(secs) * 1000
   let suffix = ""
   if (t.timeZone !== null && t.timeZone !== "UTC") {
-    const offsetMin = zoneOffsetMinutes(ms, t.timeZone)
+    // The offset is shown (and applied) rounded to whole minutes; zones `Intl` does not know print as +0000.
+    const z = zone(t.timeZone)
+    const offsetMin = z === null ? 0 : Math.round(z.offsetMs(ms) / 60_000)
     ms += offsetMin * 60_000
     const sign = offsetMin < 0 ? "-" : "+"
     const a = Math.abs(offsetMin)
@@ -39,29 +42,6 @@ const formatTimestamp = (v: bigint, t: Extract<DT.DataType, { _tag: "Timestamp" 
   const digits = t.unit === "s" ? 0 : t.unit === "ms" ? 3 : t.unit === "us" ? 6 : 9
   const fracText = digits === 0 || frac === 0n ? "" : `.${frac.toString().padStart(digits, "0")}`
   return `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}${fracText}${suffix}`
-}
-
-const dtfCache = new Map<string, Intl.DateTimeFormat>()
-/** Offset of `timeZone` from UTC at the instant `ms`, in minutes (from Intl's time-zone rules). */
-export const zoneOffsetMinutes = (ms: number, timeZone: string): number => {
-  let f = dtfCache.get(timeZone)
-  if (f === undefined) {
-    f = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "numeric",
-      day: "numeric",
-      hour: "numeric",
-      minute: "numeric",
-      second: "numeric"
-    })
-    dtfCache.set(timeZone, f)
-  }
-  const p: Record<string, number> = {}
-  for (const part of f.formatToParts(new Date(ms))) if (part.type !== "literal") p[part.type] = Number(part.value)
-  const local = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!)
-  return Math.round((local - Math.floor(ms / 1000) * 1000) / 60_000)
 }
 
 /** Text of one cell. */

@@ -11,9 +11,10 @@
 import * as DT from "../Frame/DataType.ts"
 import type { DataType, Field, TimeUnit } from "../Frame/DataType.ts"
 import * as Build from "./build.ts"
-import type { Column } from "./column.ts"
+import { type Column, decimalText } from "./column.ts"
 import * as F from "./frame.ts"
 import type { Frame } from "./frame.ts"
+import { unitsPerDay } from "./kernels/temporal.ts"
 
 // ---------------------------------------------------------------------------------------------------------------
 // options
@@ -259,18 +260,6 @@ export const floatBounds = (dtype: DataType, o: Resolved): readonly [number, num
   return [lo, hi]
 }
 
-const UNIT_PER_SECOND: Record<TimeUnit, bigint> = { s: 1n, ms: 1000n, us: 1_000_000n, ns: 1_000_000_000n }
-
-const formatDecimal = (v: bigint, scale: number): string => {
-  const neg = v < 0n
-  let s = (neg ? -v : v).toString()
-  if (scale > 0) {
-    s = s.padStart(scale + 1, "0")
-    s = `${s.slice(0, s.length - scale)}.${s.slice(s.length - scale)}`
-  }
-  return neg ? `-${s}` : s
-}
-
 type ValueGen = (rng: Rng) => unknown
 
 const withEdges = <A>(o: Resolved, edges: ReadonlyArray<A>, gen: (rng: Rng) => A): ((rng: Rng) => A) =>
@@ -345,7 +334,7 @@ export const valueGen = (dtype: DataType, o: Resolved): ValueGen => {
         rng.int(o.dayMin, o.dayMax)
       )
     case "Timestamp": {
-      const per = UNIT_PER_SECOND[dtype.unit] * 86400n
+      const per = unitsPerDay(dtype.unit)
       const lo = BigInt(o.dayMin) * per
       const hi = BigInt(o.dayMax + 1) * per - 1n
       return withEdges(o, bigEdges(lo, hi), (rng) => rng.bigint(lo, hi))
@@ -369,8 +358,8 @@ export const valueGen = (dtype: DataType, o: Resolved): ValueGen => {
       const lo = clampBig(scaled(o.numMin, -maxAbs), -maxAbs, maxAbs)
       const hi = clampBig(scaled(o.numMax, maxAbs), -maxAbs, maxAbs)
       const l = clampBig(lo, -maxAbs, hi)
-      return withEdges(o, bigEdges(l, hi).map((v) => formatDecimal(v, scale)), (rng) =>
-        formatDecimal(rng.bigint(l, hi), scale)
+      return withEdges(o, bigEdges(l, hi).map((v) => decimalText(v, scale)), (rng) =>
+        decimalText(rng.bigint(l, hi), scale)
       )
     }
     case "List": {

@@ -9,8 +9,9 @@ import type { DataType, TimeUnit } from "../../Frame/DataType.ts"
 import * as Bits from "../bitmap.ts"
 import * as C from "../column.ts"
 import type { Column } from "../column.ts"
+import { intRange } from "../expr/types.ts"
+import { type ZoneRules, zone } from "../kernels/temporal.ts"
 import * as P from "./parse.ts"
-import { localToUtc } from "./time.ts"
 import { ESCAPED, MISSING, QUOTED } from "./tokenizer.ts"
 
 /** The spans of one column. */
@@ -221,18 +222,9 @@ const toInt64 = (b: Uint8Array, cs: ColumnSpans, valid: Uint8Array, dtype: DataT
   return { ok: true, column: C.make(dtype, n, values, validity(valid, n)) }
 }
 
-const INT_RANGE: Record<string, readonly [number, number]> = {
-  Int8: [-128, 127],
-  Int16: [-32768, 32767],
-  Int32: [-2147483648, 2147483647],
-  UInt8: [0, 255],
-  UInt16: [0, 65535],
-  UInt32: [0, 4294967295]
-}
-
 const toSmallInt = (b: Uint8Array, cs: ColumnSpans, valid: Uint8Array, dtype: DataType): ConvertResult => {
   const n = cs.rows
-  const [lo, hi] = INT_RANGE[dtype._tag]!
+  const [lo, hi] = intRange(dtype)
   const out = C.allocValues(dtype, n) as Int32Array
   const { starts, ends } = cs
   for (let i = 0; i < n; i++) {
@@ -246,7 +238,7 @@ const toSmallInt = (b: Uint8Array, cs: ColumnSpans, valid: Uint8Array, dtype: Da
 
 const toFloat = (b: Uint8Array, cs: ColumnSpans, valid: Uint8Array, dtype: DataType): ConvertResult => {
   const n = cs.rows
-  const out = dtype._tag === "Float32" ? new Float32Array(n) : new Float64Array(n)
+  const out = C.allocValues(dtype, n) as Float32Array | Float64Array
   const { starts, ends } = cs
   for (let i = 0; i < n; i++) {
     if (valid[i] === 0) continue
@@ -283,6 +275,12 @@ const toDate = (b: Uint8Array, cs: ColumnSpans, valid: Uint8Array): ConvertResul
   return { ok: true, column: C.make(DT.Date, n, out, validity(valid, n)) }
 }
 
+/** The UTC instant (whole seconds) of local wall-clock seconds in zone `z` (see `ZoneRules.utcFromLocal`). */
+const utcSeconds = (z: ZoneRules, local: number): number => {
+  const ms = local * 1000
+  return local - Math.round((ms - z.utcFromLocal(ms)) / 1000)
+}
+
 const UNITS_PER_SECOND: Record<TimeUnit, number> = { s: 1, ms: 1e3, us: 1e6, ns: 1e9 }
 
 /**
@@ -303,12 +301,14 @@ const toTimestamp = (
   const { starts, ends } = cs
   const per = UNITS_PER_SECOND[unit]
   const nsPer = 1e9 / per
-  const local = tz !== null && tz !== "UTC" && tz !== "Etc/UTC"
+  // Zones `Intl` does not know (e.g. "Z") read as UTC.
+  const z = tz === null ? null : zone(tz)
+  const local = z !== null && !z.isUtc
   for (let i = 0; i < n; i++) {
     if (valid[i] === 0) continue
     if (!P.parseDatetime(b, starts[i]!, ends[i]!)) return fail(i)
     let secs = P.ts.seconds
-    if (local && !P.ts.hasOffset) secs = localToUtc(tz, secs)
+    if (local && !P.ts.hasOffset) secs = utcSeconds(z, secs)
     const frac = Math.floor(P.ts.nanos / nsPer)
     if (per === 1e9) {
       // secs · 1e9 + nanos, exact through the split writer.

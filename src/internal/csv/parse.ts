@@ -4,7 +4,7 @@
  * Results come back as numbers plus module-level status fields, so that the hot loops allocate nothing.
  * @internal
  */
-import { daysFromCivil, daysInMonth } from "./time.ts"
+import { daysFromCivil, daysInMonth } from "../kernels/temporal.ts"
 
 const ZERO = 48
 const PLUS = 43

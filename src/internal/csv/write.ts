@@ -13,7 +13,7 @@ import type { Column } from "../column.ts"
 import * as F from "../frame.ts"
 import type { Frame } from "../frame.ts"
 import type { WriteCsvOptions } from "./options.ts"
-import { civilFromDays, offsetAt } from "./time.ts"
+import { civilFromDays, zone } from "../kernels/temporal.ts"
 
 const BLOCK = 16_384
 
@@ -39,7 +39,7 @@ const strCell = (fmt: Fmt, s: string): string =>
 
 const pad2 = (n: number): string => (n < 10 ? `0${n}` : `${n}`)
 
-const ymd = new Int32Array(3)
+const ymd = new Int32Array(4)
 
 /** ISO `YYYY-MM-DD` (years outside 0…9999 as `±YYYYYY`, as in ISO 8601 expanded / JS `toISOString`). */
 export const formatDate = (days: number): string => {
@@ -71,7 +71,9 @@ export const formatTimestamp = (v: bigint, unit: DT.TimeUnit, tz: string | null)
   if (tz !== null) {
     if (tz === "UTC" || tz === "Etc/UTC") suffix = "Z"
     else {
-      const off = offsetAt(tz, s)
+      // Zones `Intl` does not know (e.g. "Z") are written as UTC with an explicit "+00:00".
+      const z = zone(tz)
+      const off = z === null ? 0 : z.offsetMs(s * 1000) / 1000
       s += off
       const a = Math.abs(off)
       suffix = `${off < 0 ? "-" : "+"}${pad2(Math.floor(a / 3600))}:${pad2(Math.floor((a % 3600) / 60))}${a % 60 === 0 ? "" : `:${pad2(a % 60)}`}`

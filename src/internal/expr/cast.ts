@@ -14,6 +14,7 @@ import type { DataType, TimeUnit } from "../../Frame/DataType.ts"
 import * as Bits from "../bitmap.ts"
 import * as C from "../column.ts"
 import type { BigArray, Column, NumericArray } from "../column.ts"
+import { civilFromDays, daysFromCivil, daysInMonth, unitsPerDay } from "../kernels/temporal.ts"
 import { intRange } from "./types.ts"
 
 /** A value that does not convert: its row, its text and the dtypes. */
@@ -27,15 +28,8 @@ export interface CastFailure {
 
 export const isCastFailure = (u: Column | CastFailure): u is CastFailure => "_tag" in u && u._tag === "CastFailure"
 
-const isNumberPhysical = (t: DataType): boolean =>
-  t._tag === "Int8" ||
-  t._tag === "Int16" ||
-  t._tag === "Int32" ||
-  t._tag === "UInt8" ||
-  t._tag === "UInt16" ||
-  t._tag === "UInt32" ||
-  t._tag === "Float32" ||
-  t._tag === "Float64"
+/** Integers up to 32 bits and floats: values stored as JS numbers. */
+const isNumberPhysical = (t: DataType): boolean => (DT.isInteger(t) || DT.isFloat(t)) && !DT.isBigInt(t)
 
 /** Whether a cast from `from` to `to` is defined (checked during resolution). */
 export const canCast = (from: DataType, to: DataType): boolean => {
@@ -57,43 +51,22 @@ export const canCast = (from: DataType, to: DataType): boolean => {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// calendar helpers (proleptic Gregorian, H. Hinnant's algorithms)
+// dates and timestamps as text (calendar maths from `kernels/temporal.ts`)
 // ---------------------------------------------------------------------------------------------------------------
-
-/** Days since 1970-01-01 of a civil date. */
-export const daysFromCivil = (y: number, m: number, d: number): number => {
-  y -= m <= 2 ? 1 : 0
-  const era = Math.floor(y / 400)
-  const yoe = y - era * 400
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy
-  return era * 146097 + doe - 719468
-}
-
-/** Civil date [y, m, d] of days since 1970-01-01. */
-export const civilFromDays = (z: number): [number, number, number] => {
-  z += 719468
-  const era = Math.floor(z / 146097)
-  const doe = z - era * 146097
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365)
-  const y = yoe + era * 400
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100))
-  const mp = Math.floor((5 * doy + 2) / 153)
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1
-  const m = mp + (mp < 10 ? 3 : -9)
-  return [m <= 2 ? y + 1 : y, m, d]
-}
 
 const pad = (x: number, w: number): string => String(x).padStart(w, "0")
 
+// Float64: years of second-unit timestamps can pass 2^31.
+const civil = new Float64Array(4)
+
 /** "YYYY-MM-DD" of days since the epoch. */
 export const formatDate = (days: number): string => {
-  const [y, m, d] = civilFromDays(days)
-  return `${y < 0 ? "-" + pad(-y, 4) : pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}`
+  civilFromDays(days, civil)
+  const y = civil[0]!
+  return `${y < 0 ? "-" + pad(-y, 4) : pad(y, 4)}-${pad(civil[1]!, 2)}-${pad(civil[2]!, 2)}`
 }
 
 const UNIT_DIGITS: Record<TimeUnit, number> = { s: 0, ms: 3, us: 6, ns: 9 }
-export const unitsPerDay = (unit: TimeUnit): bigint => 86_400_000_000_000n / DT.nanosPerUnit(unit)
 
 const floorDiv = (a: bigint, b: bigint): bigint => {
   const q = a / b
@@ -140,9 +113,6 @@ export const parseTimestamp = (s: string, unit: TimeUnit): bigint | undefined =>
   }
   return floorDiv(ns, DT.nanosPerUnit(unit))
 }
-
-const daysInMonth = (y: number, m: number): number =>
-  m === 2 ? ((y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28) : [4, 6, 9, 11].includes(m) ? 30 : 31
 
 const DATE_RE = /^\s*([+-]?\d{4,})-(\d{2})-(\d{2})\s*$/
 

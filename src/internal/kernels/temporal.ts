@@ -43,9 +43,10 @@ export const daysFromCivil = (y: number, m: number, d: number): number => {
 
 /**
  * Writes the civil date of day number `days` into `out`: `out[0]` year, `out[1]` month (1..12), `out[2]` day
- * (1..31), `out[3]` day of year (1..366). Allocation-free, for hot loops.
+ * (1..31), `out[3]` day of year (1..366). Allocation-free, for hot loops. A `Float64Array` keeps years beyond
+ * ±2^31 (day numbers of second-unit timestamps far from 1970) that an `Int32Array` would wrap.
  */
-export const civilFromDays = (days: number, out: Int32Array): void => {
+export const civilFromDays = (days: number, out: Int32Array | Float64Array): void => {
   const z = days + 719_468
   const era = Math.floor(z / 146_097)
   const doe = z - era * 146_097

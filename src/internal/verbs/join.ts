@@ -54,11 +54,15 @@ const EMPTY_I32 = new Int32Array(0)
 const view32 = (values: C.Values, n: number, width: number): Int32Array =>
   new Int32Array(values.buffer, values.byteOffset, n * width)
 
-/** Normalized Float64 bits (2 words per row): -0 → 0, every NaN → the canonical NaN. */
-const f64Words = (col: Column): Int32Array => {
+/**
+ * The values of a numeric (or Boolean, Decimal) column as Float64 (nulls keep their slot, validity unchanged). A
+ * Float64 column gives its own buffer (not a copy); every other dtype a new array.
+ */
+export const toFloat64 = (col: Column): Float64Array => {
   const n = col.length
-  const out = new Float64Array(n)
   const t = col.dtype
+  if (t._tag === "Float64") return col.values as Float64Array
+  const out = new Float64Array(n)
   if (t._tag === "Boolean") {
     const v = col.values as Uint8Array
     for (let i = 0; i < n; i++) out[i] = (v[i >> 3]! >> (i & 7)) & 1
@@ -69,12 +73,22 @@ const f64Words = (col: Column): Int32Array => {
   } else if (DT.isBigInt(t)) {
     const v = col.values as BigInt64Array | BigUint64Array
     for (let i = 0; i < n; i++) out[i] = Number(v[i]!)
-  } else {
-    const v = col.values as C.NumericArray
-    for (let i = 0; i < n; i++) {
-      const x = v[i]!
-      out[i] = x === 0 ? 0 : Number.isNaN(x) ? Number.NaN : x
-    }
+  } else if (t._tag !== "Null") out.set(col.values as C.NumericArray)
+  return out
+}
+
+/**
+ * Normalized Float64 bits (2 words per row) of a numeric column, in a new buffer: -0 → 0, every NaN → the canonical
+ * NaN (only floats can hold them).
+ */
+const f64Words = (col: Column): Int32Array => {
+  if (!DT.isFloat(col.dtype)) return new Int32Array(toFloat64(col).buffer)
+  const n = col.length
+  const out = new Float64Array(n)
+  const v = col.values as C.NumericArray
+  for (let i = 0; i < n; i++) {
+    const x = v[i]!
+    out[i] = x === 0 ? 0 : Number.isNaN(x) ? Number.NaN : x
   }
   return new Int32Array(out.buffer)
 }

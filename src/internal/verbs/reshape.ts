@@ -13,7 +13,7 @@ import type { Column } from "../column.ts"
 import { formatCell } from "../display.ts"
 import * as F from "../frame.ts"
 import type { Frame } from "../frame.ts"
-import { groupRows } from "./join.ts"
+import { groupRows, toFloat64 } from "./join.ts"
 
 const findColumn = (self: Frame, name: string, expr: string): number | ColumnNotFound => {
   const i = self.schema.findIndex((f) => f.name === name)
@@ -21,28 +21,8 @@ const findColumn = (self: Frame, name: string, expr: string): number | ColumnNot
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// shared numeric helpers
+// shared helpers (`toFloat64` lives in join.ts, next to the key encoding that uses it)
 // ---------------------------------------------------------------------------------------------------------------
-
-/** The values of a numeric (or Boolean, Decimal) column as Float64 (nulls keep their slot, validity unchanged). */
-export const toFloat64 = (col: Column): Float64Array => {
-  const n = col.length
-  const t = col.dtype
-  if (t._tag === "Float64") return col.values as Float64Array
-  const out = new Float64Array(n)
-  if (t._tag === "Boolean") {
-    const v = col.values as Uint8Array
-    for (let i = 0; i < n; i++) out[i] = (v[i >> 3]! >> (i & 7)) & 1
-  } else if (t._tag === "Decimal") {
-    const v = col.values as BigInt64Array
-    const scale = 10 ** t.scale
-    for (let i = 0; i < n; i++) out[i] = Number(C.decimalAt(v, i)) / scale
-  } else if (DT.isBigInt(t)) {
-    const v = col.values as BigInt64Array | BigUint64Array
-    for (let i = 0; i < n; i++) out[i] = Number(v[i]!)
-  } else if (t._tag !== "Null") out.set(col.values as C.NumericArray)
-  return out
-}
 
 /** Compares rows `i` and `j` of a column (ignoring validity), or undefined for unorderable dtypes (List, Struct). */
 export const comparator = (col: Column): ((i: number, j: number) => number) | undefined => {

@@ -11,7 +11,8 @@ import type { Column } from "../column.ts"
 import { formatCell } from "../display.ts"
 import * as F from "../frame.ts"
 import type { Frame } from "../frame.ts"
-import { comparator, toFloat64 } from "./reshape.ts"
+import { toFloat64 } from "./join.ts"
+import { comparator } from "./reshape.ts"
 
 const STATISTICS = ["count", "null_count", "mean", "std", "min", "25%", "50%", "75%", "max"] as const
 const PERCENTILES = [0.25, 0.5, 0.75] as const
