@@ -133,7 +133,6 @@ export class Expr<out N extends string = string, out T = unknown> implements Pip
   }
 
   pipe() {
-    // biome-ignore lint/complexity/noArguments: pipeArguments takes IArguments
     return pipeArguments(this, arguments)
   }
   /** The expression as text, e.g. `(col("a") + 1)`. */

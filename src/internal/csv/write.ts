@@ -39,7 +39,7 @@ const strCell = (fmt: Fmt, s: string): string =>
 
 const pad2 = (n: number): string => (n < 10 ? `0${n}` : `${n}`)
 
-const ymd = new Int32Array(4)
+const ymd = new Float64Array(4)
 
 /** ISO `YYYY-MM-DD` (years outside 0…9999 as `±YYYYYY`, as in ISO 8601 expanded / JS `toISOString`). */
 export const formatDate = (days: number): string => {
