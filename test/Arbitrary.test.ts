@@ -91,7 +91,7 @@ const checkColumn = (col: Column, b: Bounds): string | undefined => {
       case "Utf8":
       case "Categorical": {
         const n = [...C.stringAt(t._tag === "Utf8" ? col : col.dictionary!, t._tag === "Utf8" ? i : (col.values as Int32Array)[i]!)].length
-        if (n < b.strMin || n > b.strMax + 1) return `${where}: string of ${n} code points` // +1: a combining pair
+        if (n < b.strMin || n > 2 * b.strMax) return `${where}: string of ${n} code points` // a combining pair (e + U+0301) is one character of 2 code points
         break
       }
       case "Date": {

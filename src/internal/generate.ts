@@ -36,6 +36,7 @@ export interface FrameOptions {
   readonly strings?: {
     readonly alphabet?: string
     readonly unicode?: boolean
+    /** Length bounds in characters; with `unicode`, a character may be a combining pair of 2 code points. */
     readonly minLength?: number
     readonly maxLength?: number
   }
