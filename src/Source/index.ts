@@ -4,3 +4,4 @@
  */
 export * from "./Csv.ts"
 export * from "./Parquet.ts"
+export * from "./Scan.ts"

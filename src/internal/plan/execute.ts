@@ -1,0 +1,338 @@
+/**
+ * Runs an (optimized) plan with the eager verbs, and reads the scans' metadata (Parquet footer, CSV header and
+ * inference rows) when their schema is not known. Parquet scans apply their pushed-down work: only the projected
+ * and predicate columns are decoded, row groups whose statistics rule the predicate out are skipped, and with a
+ * `limit` row groups are decoded one at a time until enough rows passed the predicate.
+ * A subplan object that occurs twice (a self-join of one lazy frame) runs once.
+ * @internal
+ */
+import { Context, Effect, FileSystem } from "effect"
+import { parquetMetadata, parquetSchema } from "hyparquet"
+import { Expr, type ExprNode } from "../../Expr/Expr.ts"
+import type { Field } from "../../Frame/DataType.ts"
+import { SourceError } from "../../Frame/Errors.ts"
+import * as C from "../column.ts"
+import type { ReadCsvOptions } from "../csv/options.ts"
+import { parseBytes } from "../csv/read.ts"
+import * as Engine from "../expr/engine.ts"
+import { resolveAll } from "../expr/resolve.ts"
+import * as F from "../frame.ts"
+import type { Frame } from "../frame.ts"
+import { toSourceError } from "../parquet/failure.ts"
+import * as Meta from "../parquet/meta.ts"
+import * as Read from "../parquet/read.ts"
+import { columnsOf, fieldsOf } from "../parquet/schema.ts"
+import * as Verbs from "../verbs/index.ts"
+import { label } from "./explain.ts"
+import { conjuncts, type Plan, refs, type Scan, transformUp } from "./logical.ts"
+import { mayMatch } from "./prune.ts"
+import { emptyOf } from "./resolve.ts"
+
+/** What a file scan read: reported to the `ScanObserver` (tests count decoded row groups and columns with it). */
+export interface ScanEvent {
+  readonly path: string
+  readonly format: "parquet" | "csv"
+  /** Row groups decoded (Parquet), of `rowGroupsTotal`. */
+  readonly rowGroups: ReadonlyArray<number>
+  readonly rowGroupsTotal: number
+  /** Columns decoded / converted; all of the file's when `undefined`. */
+  readonly columns: ReadonlyArray<string> | undefined
+}
+
+/** An optional callback told about every file scan (an instrumentation hook). */
+export const ScanObserver = Context.Reference<((e: ScanEvent) => void) | undefined>("polaroid/plan/ScanObserver", {
+  defaultValue: () => undefined
+})
+
+/** One node's run, for `profile`. */
+export interface NodeProfile {
+  readonly node: string
+  readonly depth: number
+  readonly rows: number
+  /** Wall time of the node including its inputs, ms. */
+  readonly totalMs: number
+  /** Wall time of the node alone, ms. */
+  readonly selfMs: number
+}
+
+type AnyEffect<A> = Effect.Effect<A, unknown, unknown>
+
+const guard = <A>(path: string, f: () => A | Promise<A>): Effect.Effect<A, SourceError> =>
+  Effect.tryPromise({ try: async () => f(), catch: (e) => toSourceError(path, e) })
+
+// ---------------------------------------------------------------------------------------------------------------
+// metadata
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The schema in a Parquet file's footer, reading only the footer bytes. */
+export const parquetFooterSchema = (path: string): AnyEffect<ReadonlyArray<Field>> =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const fs = yield* FileSystem.FileSystem
+      const file = yield* fs.open(path, { flag: "r" })
+      const size = Number((yield* file.stat).size)
+      const bad = (message: string) => new SourceError({ path, format: "parquet", message })
+      if (size < 12) return yield* bad(`not a Parquet file: ${size} bytes is shorter than the 12-byte minimum`)
+      const readAt = (offset: number, n: number) =>
+        Effect.gen(function* () {
+          yield* file.seek(BigInt(offset), "start")
+          const buf = new Uint8Array(n)
+          let got = 0
+          while (got < n) {
+            const k = Number(yield* file.read(buf.subarray(got)))
+            if (k === 0) break
+            got += k
+          }
+          return buf
+        })
+      const tail = yield* readAt(size - 8, 8)
+      const view = new DataView(tail.buffer)
+      if (view.getUint32(4, true) !== 0x31524150) return yield* bad('not a Parquet file: the last 4 bytes are not the magic "PAR1"')
+      const len = view.getUint32(0, true)
+      if (len > size - 12) return yield* bad(`corrupt footer: metadata length ${len} exceeds the file size ${size}`)
+      const footer = yield* readAt(size - 8 - len, len + 8)
+      return yield* guard(path, () => fieldsOf(columnsOf(parquetSchema(parquetMetadata(footer.buffer)))))
+    })
+  )
+
+/** The schema a CSV scan reads: the header and dtypes inferred from the first `inferSchemaLength` rows. */
+const csvSchema = (path: string, options: ReadCsvOptions): AnyEffect<ReadonlyArray<Field>> =>
+  Effect.gen(function* () {
+    if (options.schema !== undefined && options.columns === undefined) return options.schema
+    const fs = yield* FileSystem.FileSystem
+    const bytes = yield* fs.readFile(path)
+    const n = options.inferSchemaLength === null ? undefined : (options.inferSchemaLength ?? 100)
+    const sample = yield* Effect.fromResult(parseBytes(bytes, { ...options, ...(n !== undefined ? { nRows: Math.min(n, options.nRows ?? n) } : {}) }, path))
+    return sample.schema
+  })
+
+/** Fills in the schema of every file scan that has none (metadata I/O only: footers, CSV headers). */
+export const loadSchemas = (plan: Plan): AnyEffect<Plan> =>
+  Effect.gen(function* () {
+    const found = new Map<Scan, ReadonlyArray<Field>>()
+    const visit = (p: Plan): Array<Scan> =>
+      p._tag === "Scan"
+        ? p.source._tag !== "Memory" && p.source.schema === undefined
+          ? [p]
+          : []
+        : (p._tag === "Join" ? [p.left, p.right] : p._tag === "Concat" ? p.inputs : [p.input]).flatMap(visit)
+    const scans = visit(plan)
+    if (scans.length === 0) return plan
+    yield* Effect.forEach(
+      scans,
+      (s) =>
+        Effect.map(
+          s.source._tag === "Parquet"
+            ? parquetFooterSchema(s.source.path)
+            : csvSchema((s.source as { path: string }).path, (s.source as { options: ReadCsvOptions }).options),
+          (schema) => {
+            found.set(s, schema)
+          }
+        ),
+      { concurrency: 8 }
+    )
+    return (
+      transformUp(plan, (p) =>
+        p._tag === "Scan" && found.has(p) ? { ...p, source: { ...p.source, schema: found.get(p) } as Scan["source"] } : undefined
+      ) ?? plan
+    )
+  })
+
+// ---------------------------------------------------------------------------------------------------------------
+// execution
+// ---------------------------------------------------------------------------------------------------------------
+
+const expr = (n: ExprNode): Expr => new Expr(n)
+
+/** The named columns of a frame, zero-copy; names it lacks are skipped (inputs narrowed by projection pushdown). */
+const project = (frame: Frame, names: ReadonlyArray<string>): Frame => {
+  const idx = names.map((n) => frame.columns.indexOf(n)).filter((i) => i >= 0)
+  if (idx.length === frame.columns.length && idx.every((i, k) => i === k)) return frame
+  return F.unsafeMake(
+    idx.map((i) => frame.schema[i]!),
+    frame.batches.map((b) => ({ length: b.length, columns: idx.map((i) => b.columns[i]!) }))
+  )
+}
+
+const sliceFrame = (self: Frame, offset: number, length: number | undefined): Frame => {
+  const start = offset < 0 ? Math.max(0, self.height + offset) : Math.min(offset, self.height)
+  const end = length === undefined ? self.height : Math.min(self.height, start + length)
+  if (start === 0 && end === self.height) return self
+  const batches: Array<F.Batch> = []
+  let pos = 0
+  for (const b of self.batches) {
+    const s = Math.max(start, pos)
+    const e = Math.min(end, pos + b.length)
+    if (s < e) batches.push({ length: e - s, columns: b.columns.map((c) => sliceColumn(c, s - pos, e - s)) })
+    pos += b.length
+  }
+  return F.unsafeMake(self.schema, batches)
+}
+const sliceColumn = (c: C.Column, offset: number, length: number): C.Column => (offset === 0 && length === c.length ? c : C.slice(c, offset, length))
+
+/** Applies a scan's predicate, projection and limit to what was read. */
+const finishScan = (s: Scan, frame: Frame): AnyEffect<Frame> =>
+  Effect.gen(function* () {
+    let f = frame
+    if (s.predicate !== undefined) f = yield* Engine.filter(f, expr(s.predicate))
+    if (s.projection !== undefined) f = project(f, s.projection)
+    if (s.limit !== undefined) f = sliceFrame(f, 0, s.limit)
+    return f
+  })
+
+/** The columns a file scan must read: the projection plus the predicate's columns, in file order. */
+const readColumns = (s: Scan, schema: ReadonlyArray<Field>): ReadonlyArray<string> | undefined => {
+  if (s.projection === undefined) return undefined
+  const need = new Set(s.projection)
+  if (s.predicate !== undefined) refs(s.predicate, need)
+  const cols = schema.map((f) => f.name).filter((n) => need.has(n))
+  return cols.length === schema.length ? undefined : cols
+}
+
+const scanParquet = (s: Scan, path: string): AnyEffect<Frame> =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const observer = yield* ScanObserver
+    const bytes = yield* fs.readFile(path)
+    const footer = yield* guard(path, () => Meta.readFooter(bytes))
+    const meta = Meta.describeFooter(footer)
+    const schema = meta.schema
+    let groups = meta.rowGroups.map((_, g) => g)
+    if (s.predicate !== undefined) {
+      const r = resolveAll(schema, conjuncts(s.predicate), "row")
+      if (!("error" in r)) groups = groups.filter((g) => r.irs.every((ir) => mayMatch(ir, meta.rowGroups[g]!)))
+    }
+    const columns = readColumns(s, schema)
+    const readSchema = columns === undefined ? schema : schema.filter((f) => columns.includes(f.name))
+    const decode = (rowGroups: ReadonlyArray<number>) =>
+      rowGroups.length === 0
+        ? Effect.succeed(emptyOf(readSchema))
+        : Effect.map(
+            guard(path, () => Read.decode(bytes, { columns, rowGroups })),
+            (d) => d.frame
+          )
+    const decoded: Array<number> = []
+    let out: Frame
+    if (s.limit === undefined) {
+      decoded.push(...groups)
+      out = yield* finishScan(s, yield* decode(groups))
+    } else {
+      const parts: Array<Frame> = []
+      let rows = 0
+      for (const g of groups) {
+        if (rows >= s.limit) break
+        decoded.push(g)
+        const part = yield* finishScan({ ...s, limit: undefined }, yield* decode([g]))
+        parts.push(part)
+        rows += part.height
+      }
+      const all = parts.length === 0 ? yield* finishScan({ ...s, limit: undefined }, emptyOf(readSchema)) : yield* Verbs.concat(parts, "vertical")
+      out = sliceFrame(all, 0, s.limit)
+    }
+    observer?.({ path, format: "parquet", rowGroups: decoded, rowGroupsTotal: meta.rowGroups.length, columns })
+    return out
+  })
+
+const scanCsv = (s: Scan, path: string, options: ReadCsvOptions, schema: ReadonlyArray<Field> | undefined): AnyEffect<Frame> =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const observer = yield* ScanObserver
+    const bytes = yield* fs.readFile(path)
+    const canProject = options.hasHeader !== false && options.schema === undefined && options.columns === undefined
+    const columns = canProject && schema !== undefined ? readColumns(s, schema) : undefined
+    const dtypes: Record<string, Field["dtype"]> = {}
+    if (options.schema === undefined) for (const f of schema ?? []) dtypes[f.name] = f.dtype
+    const opts: ReadCsvOptions = {
+      ...options,
+      ...(columns !== undefined ? { columns } : {}),
+      ...(schema !== undefined && options.schema === undefined ? { dtypes: { ...dtypes, ...options.dtypes } } : {}),
+      ...(s.limit !== undefined && s.predicate === undefined ? { nRows: Math.min(s.limit, options.nRows ?? s.limit) } : {})
+    }
+    const frame = yield* Effect.fromResult(parseBytes(bytes, opts, path))
+    observer?.({ path, format: "csv", rowGroups: [], rowGroupsTotal: 0, columns })
+    return yield* finishScan(s, frame)
+  })
+
+interface RunCtx {
+  readonly done: Map<Plan, Frame>
+  readonly profile: Array<NodeProfile> | undefined
+}
+
+const runNode = (p: Plan, ctx: RunCtx, depth: number): AnyEffect<Frame> =>
+  Effect.suspend(() => {
+    const hit = ctx.done.get(p)
+    if (hit !== undefined) return Effect.succeed(hit)
+    const started = performance.now()
+    let childMs = 0
+    const child = (c: Plan) =>
+      Effect.gen(function* () {
+        const t0 = performance.now()
+        const f = yield* runNode(c, ctx, depth + 1)
+        childMs += performance.now() - t0
+        return f
+      })
+    const slot = ctx.profile?.length ?? 0
+    ctx.profile?.push({ node: label(p), depth, rows: 0, totalMs: 0, selfMs: 0 })
+    return Effect.map(step(p, child), (frame) => {
+      ctx.done.set(p, frame)
+      if (ctx.profile !== undefined) {
+        const totalMs = performance.now() - started
+        ctx.profile[slot] = { node: label(p), depth, rows: frame.height, totalMs, selfMs: totalMs - childMs }
+      }
+      return frame
+    })
+  })
+
+const step = (p: Plan, child: (c: Plan) => AnyEffect<Frame>): AnyEffect<Frame> =>
+  Effect.gen(function* () {
+    switch (p._tag) {
+      case "Scan": {
+        const s = p.source
+        if (s._tag === "Memory") return yield* finishScan(p, s.frame)
+        if (s._tag === "Parquet") return yield* scanParquet(p, s.path)
+        return yield* scanCsv(p, s.path, s.options, s.schema)
+      }
+      case "Select":
+        return yield* Engine.select(yield* child(p.input), p.exprs.map(expr))
+      case "WithColumns":
+        return yield* Engine.withColumns(yield* child(p.input), p.exprs.map(expr))
+      case "Filter":
+        return yield* Engine.filter(yield* child(p.input), expr(p.predicate))
+      case "Drop": {
+        const f = yield* child(p.input)
+        return project(
+          f,
+          f.columns.filter((n) => !p.names.includes(n))
+        )
+      }
+      case "Rename": {
+        const f = yield* child(p.input)
+        return F.unsafeMake(
+          f.schema.map((x) => ({ name: p.mapping[x.name] ?? x.name, dtype: x.dtype })),
+          f.batches
+        )
+      }
+      case "GroupByAgg":
+        return yield* Verbs.groupByAgg(yield* child(p.input), p.keys.map(expr), p.aggs.map(expr), { maintainOrder: p.maintainOrder })
+      case "Join": {
+        const l = yield* child(p.left)
+        const r = yield* child(p.right)
+        return yield* Verbs.join(l, r, p.options)
+      }
+      case "Sort":
+        return yield* Verbs.sort(yield* child(p.input), p.by.map(expr), p.options)
+      case "Unique":
+        return yield* Verbs.unique(yield* child(p.input), p.options)
+      case "Slice":
+        return sliceFrame(yield* child(p.input), p.offset, p.length)
+      case "Concat": {
+        const fs: Array<Frame> = []
+        for (const i of p.inputs) fs.push(yield* child(i))
+        return yield* Verbs.concat(fs, p.how)
+      }
+    }
+  })
+
+/** Runs a plan; with `profile`, records each node's rows and time into it (parents before their inputs). */
+export const execute = (plan: Plan, profile?: Array<NodeProfile>): AnyEffect<Frame> =>
+  runNode(plan, { done: new Map(), profile }, 0)

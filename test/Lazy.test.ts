@@ -1,0 +1,328 @@
+import { NodeServices } from "@effect/platform-node"
+import { assert, describe, it, layer } from "@effect/vitest"
+import { Effect, Exit, pipe } from "effect"
+import * as fc from "fast-check"
+import * as fsSync from "node:fs"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+import { col, lit } from "../src/Expr/Expr.ts"
+import * as DT from "../src/Frame/DataType.ts"
+import * as Frame from "../src/Frame/Frame.ts"
+import * as LazyFrame from "../src/Frame/LazyFrame.ts"
+import { explain } from "../src/internal/plan/explain.ts"
+import { type ScanEvent, ScanObserver } from "../src/internal/plan/execute.ts"
+import type { Plan } from "../src/internal/plan/logical.ts"
+import * as Opt from "../src/internal/plan/optimizer/index.ts"
+import { sameSchema, schemaOf } from "../src/internal/plan/resolve.ts"
+import { readParquet } from "../src/Source/Parquet.ts"
+import { scanCsv, scanParquet } from "../src/Source/Scan.ts"
+import * as FastCheck from "../src/Testing/FastCheck.ts"
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
+const shared = path.resolve(repoRoot, "../shared/data")
+const flights = path.join(shared, "parquet/vega-datasets/flights-3m.parquet")
+const haveShared = fsSync.existsSync(flights)
+
+const base = Frame.make({
+  a: Int32Array.of(1, 2, 3, 4),
+  b: [1.5, 2.5, 3.5, 4.5],
+  k: ["x", "y", "x", "z"]
+}).pipe(Effect.runSync)
+const other = Frame.make({ k: ["x", "y"], v: [10, 20] }).pipe(Effect.runSync)
+const lf = LazyFrame.fromFrame(base)
+
+/** Applies one rule to its fixed point and checks that the output schema did not change. */
+const applyRule = (rule: Opt.Rule, plan: Plan): string => {
+  const out = Opt.toFixedPoint(rule, plan) ?? plan
+  assert.isTrue(sameSchema(schemaOf(plan).fields, schemaOf(out).fields), `${rule.name} changed the schema`)
+  return explain(out)
+}
+
+describe("optimizer rules (plan text, schema unchanged)", () => {
+  it("filterFusion merges stacked filters", () => {
+    const p = lf.pipe(LazyFrame.filter(col("a").gt(1)), LazyFrame.filter(col("b").lt(4))).plan
+    assert.strictEqual(applyRule(Opt.filterFusion, p), 'Filter ((col("a") > 1) & (col("b") < 4))\n  Scan memory 4x3')
+  })
+
+  it("predicatePushdown moves a filter through a projection into the scan, renaming through aliases", () => {
+    const p = lf.pipe(LazyFrame.select(col("a").alias("x"), "b"), LazyFrame.filter(col("x").gt(1))).plan
+    assert.strictEqual(applyRule(Opt.predicatePushdown, p), 'Select [col("a").alias("x"), col("b")]\n  Scan memory 4x3 predicate=(col("a") > 1)')
+  })
+
+  it("predicatePushdown moves key predicates below a group-by, keeps aggregate predicates above", () => {
+    const p = lf.pipe(
+      LazyFrame.groupBy("k").agg(col("a").sum().alias("s")),
+      LazyFrame.filter(col("k").eq("x").and(col("s").gt(2)))
+    ).plan
+    assert.strictEqual(
+      applyRule(Opt.predicatePushdown, p),
+      'Filter (col("s") > 2)\n  GroupBy keys=[col("k")] aggs=[col("a").sum().alias("s")]\n    Scan memory 4x3 predicate=(col("k") == "x")'
+    )
+  })
+
+  it("predicatePushdown splits join predicates to each side (right-only columns and equal-typed `on` keys)", () => {
+    const p = lf.pipe(
+      LazyFrame.join(LazyFrame.fromFrame(other), { on: "k" }),
+      LazyFrame.filter(col("a").gt(1).and(col("v").lt(15)).and(col("k").eq("x")).and(col("a").lt(col("v"))))
+    ).plan
+    assert.strictEqual(
+      applyRule(Opt.predicatePushdown, p),
+      [
+        'Filter (col("a") < col("v"))',
+        "  Join how=inner on=[k]",
+        '    Scan memory 4x3 predicate=((col("a") > 1) & (col("k") == "x"))',
+        '    Scan memory 2x2 predicate=((col("v") < 15) & (col("k") == "x"))'
+      ].join("\n")
+    )
+  })
+
+  it("predicatePushdown does not cross a slice or a window", () => {
+    const p1 = lf.pipe(LazyFrame.head(2), LazyFrame.filter(col("a").gt(1))).plan
+    assert.strictEqual(applyRule(Opt.predicatePushdown, p1), 'Filter (col("a") > 1)\n  Slice offset=0 length=2\n    Scan memory 4x3')
+    const p2 = lf.pipe(LazyFrame.withColumns(col("a").sum().over("k").alias("t")), LazyFrame.filter(col("a").gt(1))).plan
+    assert.isUndefined(Opt.predicatePushdown.apply(p2))
+  })
+
+  it("projectionPushdown gives scans only the needed columns", () => {
+    const p = lf.pipe(LazyFrame.filter(col("b").gt(2)), LazyFrame.select(col("a").mul(2))).plan
+    assert.strictEqual(applyRule(Opt.projectionPushdown, p), 'Select [(col("a") * 2)]\n  Filter (col("b") > 2)\n    Scan memory 4x3 projection=[a, b]')
+    // an unused withColumns expression is dropped
+    const q = lf.pipe(LazyFrame.withColumns(col("b").add(1).alias("c")), LazyFrame.select("a")).plan
+    assert.strictEqual(applyRule(Opt.projectionPushdown, q), 'Select [col("a")]\n  Scan memory 4x3 projection=[a]')
+  })
+
+  it("slicePushdown moves head through projections into the scan", () => {
+    const p = lf.pipe(LazyFrame.select("a", col("b").add(1)), LazyFrame.head(2)).plan
+    assert.strictEqual(applyRule(Opt.slicePushdown, p), 'Select [col("a"), (col("b") + 1)]\n  Scan memory 4x3 limit=2')
+    const q = lf.pipe(LazyFrame.slice(1, 2), LazyFrame.head(1)).plan
+    assert.strictEqual(applyRule(Opt.slicePushdown, q), "Slice offset=1 length=1\n  Scan memory 4x3 limit=2")
+  })
+
+  it("simplifyExpr folds constants and drops trivial filters", () => {
+    const p = lf.pipe(LazyFrame.filter(lit(1).lt(2).and(col("a").gt(1)).or(lit(false)))).plan
+    assert.strictEqual(applyRule(Opt.simplifyExpr, p), 'Filter (col("a") > 1)\n  Scan memory 4x3')
+    const q = lf.pipe(LazyFrame.filter(lit(2).lt(1))).plan
+    assert.strictEqual(applyRule(Opt.simplifyExpr, q), "Slice offset=0 length=0\n  Scan memory 4x3")
+    const r = lf.pipe(LazyFrame.filter(lit(true).or(col("a").gt(1)))).plan
+    assert.strictEqual(applyRule(Opt.simplifyExpr, r), "Scan memory 4x3")
+  })
+
+  it.effect("explain shows the logical and the optimized plan", () =>
+    Effect.gen(function* () {
+      const q = lf.pipe(LazyFrame.select("a", "b"), LazyFrame.filter(col("a").gt(1)), LazyFrame.head(1))
+      assert.strictEqual(
+        yield* LazyFrame.explain(q, { optimized: false }),
+        'Slice offset=0 length=1\n  Filter (col("a") > 1)\n    Select [col("a"), col("b")]\n      Scan memory 4x3'
+      )
+      assert.strictEqual(
+        yield* LazyFrame.explain(q),
+        'Select [col("a"), col("b")]\n  Scan memory 4x3 projection=[a, b] predicate=(col("a") > 1) limit=1'
+      )
+    })
+  )
+})
+
+describe("collect", () => {
+  it.effect("gives the eager result (hand-computed)", () =>
+    Effect.gen(function* () {
+      const out = yield* pipe(
+        lf,
+        LazyFrame.filter(col("a").gt(1)),
+        LazyFrame.groupBy("k").agg(col("b").sum().alias("b")),
+        LazyFrame.sort("b", { descending: true }),
+        LazyFrame.collect
+      )
+      assert.deepStrictEqual(Frame.toRows(out), [
+        { k: "x", b: 3.5 },
+        { k: "z", b: 4.5 },
+        { k: "y", b: 2.5 }
+      ].sort((x, y) => y.b - x.b))
+      const self = LazyFrame.fromFrame(other)
+      const joined = yield* LazyFrame.collect(LazyFrame.join(self, self, { on: "k" }))
+      assert.deepStrictEqual(Frame.toRows(joined), [
+        { k: "x", v: 10, v_right: 10 },
+        { k: "y", v: 20, v_right: 20 }
+      ])
+    })
+  )
+
+  it.effect("profile reports rows per node", () =>
+    Effect.gen(function* () {
+      const p = yield* LazyFrame.profile(lf.pipe(LazyFrame.filter(col("a").gt(2)), LazyFrame.sort("a")))
+      assert.deepStrictEqual(
+        p.nodes.map((n) => [n.depth, n.rows]),
+        [
+          [0, 2],
+          [1, 2]
+        ]
+      )
+      assert.strictEqual(p.frame.height, 2)
+    })
+  )
+})
+
+layer(NodeServices.layer)("resolution before I/O", (it) => {
+  it.effect("reports every problem of the plan at once and reads no file", () =>
+    Effect.gen(function* () {
+      const events: Array<ScanEvent> = []
+      const q = pipe(
+        scanParquet("/nonexistent/missing.parquet", { schema: [{ name: "a", dtype: DT.Int64 }, { name: "s", dtype: DT.Utf8 }] }),
+        LazyFrame.filter(col("nope").gt(1)),
+        LazyFrame.withColumns(col("s").add(1).alias("t")),
+        LazyFrame.select("a", "t", "missing2")
+      )
+      const exit = yield* Effect.exit(LazyFrame.collect(q).pipe(Effect.provideService(ScanObserver, (e) => events.push(e))))
+      assert.isTrue(Exit.isFailure(exit))
+      const err = Exit.isFailure(exit) ? exit.cause.reasons[0] : undefined
+      const e = err !== undefined && err._tag === "Fail" ? (err.error as { _tag: string; problems?: ReadonlyArray<{ _tag: string; message: string }> }) : undefined
+      assert.strictEqual(e?._tag, "ResolveErrors")
+      assert.deepStrictEqual(
+        e?.problems?.map((p) => p._tag),
+        ["ColumnNotFound", "TypeMismatch", "ColumnNotFound"]
+      )
+      assert.isTrue(e?.problems?.[2]?.message.includes("missing2"))
+      assert.strictEqual(events.length, 0)
+    })
+  )
+
+  it.effect("without a schema, a missing file is the metadata read's PlatformError", () =>
+    Effect.gen(function* () {
+      const r = yield* Effect.flip(LazyFrame.collect(LazyFrame.select(scanParquet("/nonexistent/missing.parquet"), "a")))
+      assert.strictEqual(r._tag, "PlatformError")
+    })
+  )
+
+  it.effect("csv scans project while parsing and stop early on head", () =>
+    Effect.gen(function* () {
+      const dir = fsSync.mkdtempSync(path.join(repoRoot, "node_modules/.lazy-"))
+      const file = path.join(dir, "t.csv")
+      fsSync.writeFileSync(file, "a,b,c\n1,x,2.5\n2,y,3.5\n3,z,4.5\n")
+      const events: Array<ScanEvent> = []
+      const out = yield* LazyFrame.collect(
+        pipe(scanCsv(file), LazyFrame.filter(col("a").gtEq(2)), LazyFrame.select("c"))
+      ).pipe(Effect.provideService(ScanObserver, (e) => events.push(e)))
+      fsSync.rmSync(dir, { recursive: true })
+      assert.deepStrictEqual(Frame.toRows(out), [{ c: 3.5 }, { c: 4.5 }])
+      assert.deepStrictEqual(events[0]?.columns, ["a", "c"])
+    })
+  )
+})
+
+// ---------------------------------------------------------------------------------------------------------------
+// property: optimized and unoptimized plans give the same rows
+// ---------------------------------------------------------------------------------------------------------------
+
+const fields = [
+  { name: "a", dtype: DT.Int32 },
+  { name: "b", dtype: DT.Float64 },
+  { name: "k", dtype: DT.Utf8 }
+]
+type Op = (q: LazyFrame.LazyFrame<unknown, never>, f: Frame.Frame) => LazyFrame.LazyFrame<unknown, never>
+const num = fc.integer({ min: -5, max: 5 })
+const op: fc.Arbitrary<Op> = fc.oneof(
+  num.map((c): Op => (q) => LazyFrame.filter(q, col("a").gt(c))),
+  num.map((c): Op => (q) => LazyFrame.filter(q, col("b").ltEq(c).or(col("a").isNull()))),
+  fc.constant<Op>((q) => LazyFrame.filter(q, col("k").isNotNull().and(lit(1).lt(2)))),
+  num.map((c): Op => (q) => LazyFrame.filter(q, col("a").isIn([c, c + 1, 100]).not())),
+  fc.constant<Op>((q) => LazyFrame.withColumns(q, col("a").add(1).alias("a"))),
+  fc.constant<Op>((q) => LazyFrame.select(LazyFrame.select(q, "k", col("b").alias("bb"), "a"), "a", col("bb").alias("b"), "k")),
+  fc.nat(6).map((n): Op => (q) => LazyFrame.head(q, n)),
+  fc.tuple(fc.nat(4), fc.nat(6)).map(([o, n]): Op => (q) => LazyFrame.slice(q, o, n)),
+  fc.nat(3).map((n): Op => (q) => LazyFrame.tail(q, n)),
+  fc.constant<Op>((q) => LazyFrame.sort(q, ["a", "b", "k"], { nullsLast: true })),
+  fc.constant<Op>((q) => LazyFrame.unique(q)),
+  fc.constant<Op>((q) => LazyFrame.unique(q, { subset: ["k"], keep: "last" })),
+  fc.constant<Op>((q) => LazyFrame.concat([q, q])),
+  fc.constant<Op>((q) =>
+    LazyFrame.select(
+      LazyFrame.groupBy(q, "k").agg(col("a").max().alias("a"), col("b").sum().alias("b")),
+      "a",
+      "b",
+      "k"
+    )
+  ),
+  fc.constantFrom<"inner" | "left" | "semi" | "anti">("inner", "left", "semi", "anti").map(
+    (how): Op =>
+      (q, f) =>
+        LazyFrame.select(
+          LazyFrame.join(q, LazyFrame.fromFrame(f).pipe(LazyFrame.select("k", col("a").alias("x")), LazyFrame.head(3)), { on: "k", how }),
+          "a",
+          "b",
+          "k"
+        )
+  )
+)
+
+describe("optimizer equivalence", () => {
+  it("collect(optimized) equals collect(unoptimized) on random plans over random frames", async () => {
+    await fc.assert(
+      fc.asyncProperty(FastCheck.frame(fields, { maxRows: 12 }), fc.array(op, { minLength: 1, maxLength: 6 }), async (f, ops) => {
+        const q = ops.reduce((acc, o) => o(acc, f), LazyFrame.fromFrame(f) as LazyFrame.LazyFrame<unknown, never>)
+        const opt = await Effect.runPromise(Effect.exit(LazyFrame.collect(q)))
+        const raw = await Effect.runPromise(Effect.exit(LazyFrame.collect(q, { optimize: false })))
+        assert.strictEqual(opt._tag, raw._tag)
+        if (Exit.isSuccess(opt) && Exit.isSuccess(raw)) {
+          assert.deepStrictEqual(opt.value.schema, raw.value.schema)
+          assert.deepStrictEqual(Frame.toRows(opt.value), Frame.toRows(raw.value))
+        }
+      }),
+      { numRuns: 300, seed: 7 }
+    )
+  })
+})
+
+// ---------------------------------------------------------------------------------------------------------------
+// pushdown on a real file
+// ---------------------------------------------------------------------------------------------------------------
+
+const skip = !haveShared && process.env["CI"] === undefined
+if (skip) console.warn(`Lazy.test: ${flights} is absent; skipping the flights-3m pushdown tests`)
+
+layer(NodeServices.layer, { timeout: 120_000 })("pushdown on flights-3m.parquet", (it) => {
+  it.effect.skipIf(skip)("a selective filter on the sorted date column decodes 1 of 11 row groups and 2 of 5 columns", () =>
+    Effect.gen(function* () {
+      const events: Array<ScanEvent> = []
+      const q = pipe(
+        scanParquet(flights),
+        LazyFrame.filter(col("date").lt("2001-01-10").and(col("delay").gt(60))),
+        LazyFrame.select("delay")
+      )
+      const t0 = performance.now()
+      const lazy = yield* LazyFrame.collect(q).pipe(Effect.provideService(ScanObserver, (e) => events.push(e)))
+      const t1 = performance.now()
+      const eager = yield* pipe(
+        readParquet(flights),
+        Frame.filter(col("date").lt("2001-01-10").and(col("delay").gt(60))),
+        Frame.select("delay")
+      )
+      const t2 = performance.now()
+      console.log(`flights-3m filter+select: lazy ${(t1 - t0).toFixed(0)} ms, eager ${(t2 - t1).toFixed(0)} ms`)
+      assert.strictEqual(events.length, 1)
+      assert.strictEqual(events[0]!.rowGroupsTotal, 11)
+      assert.deepStrictEqual(events[0]!.rowGroups, [0])
+      assert.deepStrictEqual(events[0]!.columns, ["date", "delay"])
+      assert.isAbove(lazy.height, 0)
+      assert.deepStrictEqual(Frame.toColumns(lazy), Frame.toColumns(eager))
+    })
+  )
+
+  it.effect.skipIf(skip)("isIn / between prune by statistics; head stops after the first row group", () =>
+    Effect.gen(function* () {
+      const events: Array<ScanEvent> = []
+      const observe = Effect.provideService(ScanObserver, (e: ScanEvent) => events.push(e))
+      const between = yield* LazyFrame.collect(
+        pipe(scanParquet(flights), LazyFrame.filter(col("date").between("2001-03-01", "2001-03-02")), LazyFrame.select("distance"))
+      ).pipe(observe)
+      assert.deepStrictEqual(events[0]!.rowGroups, [3])
+      assert.isAbove(between.height, 0)
+      const none = yield* LazyFrame.collect(pipe(scanParquet(flights), LazyFrame.filter(col("delay").isIn([-5000, 9999])))).pipe(observe)
+      assert.deepStrictEqual(events[1]!.rowGroups, [])
+      assert.strictEqual(none.height, 0)
+      const head = yield* LazyFrame.collect(pipe(scanParquet(flights), LazyFrame.select("origin"), LazyFrame.head(5))).pipe(observe)
+      assert.deepStrictEqual(events[2]!.rowGroups, [0])
+      assert.deepStrictEqual(events[2]!.columns, ["origin"])
+      const eager = yield* pipe(readParquet(flights, { columns: ["origin"], rowGroups: [0] }), Frame.head(5))
+      assert.deepStrictEqual(Frame.toRows(head), Frame.toRows(eager))
+    })
+  )
+})
