@@ -63,7 +63,7 @@ export const select = (self: Frame, exprs: ReadonlyArray<string | Expr>): Effect
     const names = nodes.map(outputName)
     const dup = duplicate(names)
     if (dup !== undefined) return yield* Effect.fail(new DuplicateColumn({ column: dup }))
-    const cols = yield* run(irs, { columns: contiguous(self), height: self.height, mode: "row" })
+    const cols = yield* run(irs, { columns: contiguous(self), height: self.height, mode: "row", memo: new Map() })
     const rowLevel = irs.some(hasRowColumn)
     const n = rowLevel ? self.height : 1
     return fromColumnsUnsafe(names, cols.map((c) => broadcast(c, n)))
@@ -82,7 +82,7 @@ export const withColumns = (self: Frame, exprs: ReadonlyArray<Expr>): Effect.Eff
     const dup = duplicate(names)
     if (dup !== undefined) return yield* Effect.fail(new DuplicateColumn({ column: dup }))
     const input = contiguous(self)
-    const cols = yield* run(irs, { columns: input, height: self.height, mode: "row" })
+    const cols = yield* run(irs, { columns: input, height: self.height, mode: "row", memo: new Map() })
     const outNames = [...self.columns]
     const outCols = [...input]
     names.forEach((name, k) => {
@@ -180,6 +180,6 @@ export const aggregate = (
   Effect.gen(function* () {
     const nodes = exprs.map(toNode)
     const irs = yield* resolve(self, nodes, "agg")
-    const cols = yield* run(irs, { columns: contiguous(self), height: self.height, mode: "agg", groups })
+    const cols = yield* run(irs, { columns: contiguous(self), height: self.height, mode: "agg", groups, memo: new Map() })
     return nodes.map((node, k) => ({ name: outputName(node), column: broadcast(cols[k]!, groups.count) }))
   })

@@ -29,6 +29,84 @@ export interface EvalCtx {
   readonly mode: "row" | "agg"
   /** agg mode: the groups; row mode: the window partition (inside `over`), if any. */
   readonly groups?: Groups | undefined
+  /**
+   * Results of sub-expressions already evaluated in this context, by structural key (`irKey`), so a repeated
+   * sub-expression (`col("x").sum()` used twice in one `agg`, a cast shared by several aggregations) is computed
+   * once. Shared by the expressions of one verb call; absent inside windows.
+   */
+  readonly memo?: Map<string, Column> | undefined
+}
+
+const KEYS = new WeakMap<IR, string | null>()
+
+/** A literal's value as key text (null when it has no faithful one). */
+const literalKey = (v: unknown): string | null => {
+  if (v === null || v === undefined) return "null"
+  if (typeof v === "number" || typeof v === "boolean") return String(v)
+  if (typeof v === "bigint") return `${v}n`
+  if (typeof v === "string") return JSON.stringify(v)
+  if (v instanceof Date) return `D${v.getTime()}`
+  return null
+}
+
+const optionsKey = (o: unknown): string | null => {
+  try {
+    return JSON.stringify(o) ?? ""
+  } catch {
+    return null
+  }
+}
+
+/**
+ * A structural key of an IR tree: equal keys mean equal results in one context. Null for trees holding a node
+ * that is not keyed (windows, functions, conditionals): those are always evaluated.
+ */
+export const irKey = (ir: IR): string | null => {
+  const cached = KEYS.get(ir)
+  if (cached !== undefined) return cached
+  let k: string | null = null
+  const sub = (x: IR, f: (a: string) => string): string | null => {
+    const a = irKey(x)
+    return a === null ? null : f(a)
+  }
+  const t = DT.format(ir.dtype)
+  switch (ir._tag) {
+    case "Column":
+      k = `#${ir.index}`
+      break
+    case "Literal": {
+      const v = literalKey(ir.value)
+      k = v === null ? null : `lit<${t}>${v}`
+      break
+    }
+    case "Len":
+      k = "len"
+      break
+    case "Binary": {
+      const a = irKey(ir.left)
+      const b = irKey(ir.right)
+      k = a === null || b === null ? null : `${ir.op}<${t}>(${a},${b})`
+      break
+    }
+    case "Unary":
+      k = sub(ir.input, (a) => `${ir.op}<${t}>(${a})`)
+      break
+    case "Cast":
+      k = sub(ir.input, (a) => `cast${ir.strict ? "!" : ""}<${t}>(${a})`)
+      break
+    case "Round":
+      k = sub(ir.input, (a) => `round${ir.decimals}(${a})`)
+      break
+    case "Agg": {
+      const o = optionsKey(ir.options)
+      k = o === null ? null : sub(ir.input, (a) => `${ir.fn}<${t}${o}>(${a})`)
+      break
+    }
+    default:
+      k = null
+  }
+  KEYS.set(ir, k)
+  return k
 }
 
 export type Result = Column | ComputeError
@@ -38,7 +116,21 @@ export const isError = (r: Result): r is ComputeError => r instanceof ComputeErr
 /** Output length of the context: rows, or groups in agg mode. */
 const lengthOf = (ctx: EvalCtx): number => (ctx.mode === "agg" ? ctx.groups!.count : ctx.height)
 
-const rowCtx = (ctx: EvalCtx): EvalCtx => ({ columns: ctx.columns, height: ctx.height, mode: "row" })
+const rowCtx = (ctx: EvalCtx): EvalCtx =>
+  ctx.mode === "row" && ctx.groups === undefined
+    ? ctx
+    : { columns: ctx.columns, height: ctx.height, mode: "row", memo: ctx.memo === undefined ? undefined : rowMemo(ctx.memo) }
+
+/** The memo of the row context below an agg (or window) context: kept apart, since the same IR differs there. */
+const ROW_MEMOS = new WeakMap<Map<string, Column>, Map<string, Column>>()
+const rowMemo = (m: Map<string, Column>): Map<string, Column> => {
+  let r = ROW_MEMOS.get(m)
+  if (r === undefined) {
+    r = new Map()
+    ROW_MEMOS.set(m, r)
+  }
+  return r
+}
 
 /** One group holding every row (an aggregation in a row context). */
 export const singleGroup = (n: number): Groups => ({
@@ -56,6 +148,18 @@ const groupSizes = (groups: Groups): Uint32Array => {
 
 /** Evaluates `ir`; the result has the context's length or length 1 (a scalar). */
 export const evaluate = (ir: IR, ctx: EvalCtx): Result => {
+  const memo = ctx.memo
+  if (memo === undefined || ir._tag === "Column" || ir._tag === "Literal") return evaluateNode(ir, ctx)
+  const key = irKey(ir)
+  if (key === null) return evaluateNode(ir, ctx)
+  const hit = memo.get(key)
+  if (hit !== undefined) return hit
+  const r = evaluateNode(ir, ctx)
+  if (!isError(r)) memo.set(key, r)
+  return r
+}
+
+const evaluateNode = (ir: IR, ctx: EvalCtx): Result => {
   const n = lengthOf(ctx)
   switch (ir._tag) {
     case "Column":

@@ -44,12 +44,6 @@ const grow = (a: Int32Array, need: number): Int32Array => {
   b.set(a)
   return b
 }
-const growU = (a: Uint32Array, need: number): Uint32Array => {
-  if (need <= a.length) return a
-  const b = new Uint32Array(Math.max(need, a.length * 2, 16))
-  b.set(a)
-  return b
-}
 
 const INITIAL_CAP = 1 << 10
 
@@ -98,37 +92,75 @@ const directIds = (vals: NumericArray, validity: Uint8Array | null, n: number, m
   return trimmed(ids, count, first)
 }
 
+/**
+ * The open-addressing table shared by the hashed paths: one Int32Array of 2-word slots `[group, hash]` (group -1 =
+ * empty), linear probing, load ≤ 1/2, doubling. The hash sits next to the group id, so a probe touches one cache line
+ * and reads the group's key (kept per group, contiguous in group order) only when the hashes agree.
+ */
+interface Slots {
+  slots: Int32Array
+  mask: number
+}
+
+const newSlots = (cap: number): Slots => ({ slots: new Int32Array(2 * cap).fill(-1), mask: cap - 1 })
+
+/**
+ * Grows the table once `count` groups fill half of it, after `seen` of `n` rows: doubles it, or, when most rows of
+ * a sizeable sample started new groups (nearly unique keys), jumps to the size the extrapolated count needs instead
+ * of doubling several more times. Slots are re-inserted by their stored hash (no key is read).
+ */
+const growSlots = (t: Slots, count: number, seen: number, n: number): void => {
+  const old = t.slots
+  // Extrapolate only from a sizeable sample in which most rows were new groups (nearly unique keys).
+  const expected = seen >= n / 32 && 2 * count > seen ? Math.min(n, Math.ceil((count / seen) * n)) : 0
+  let cap = (t.mask + 1) * 2
+  while (cap < 2 * expected && cap < 1 << 30) cap *= 2
+  const mask = cap - 1
+  const slots = new Int32Array(2 * cap).fill(-1)
+  for (let s = 0; s < old.length; s += 2) {
+    const g = old[s]!
+    if (g < 0) continue
+    const h = old[s + 1]!
+    let p = h & mask
+    while (slots[2 * p]! !== -1) p = (p + 1) & mask
+    slots[2 * p] = g
+    slots[2 * p + 1] = h
+  }
+  t.slots = slots
+  t.mask = mask
+}
+
+/** Growable per-group arrays of the hashed paths. */
+const growTo = (a: Int32Array, need: number): Int32Array => (need <= a.length ? a : grow(a, need))
+
 /** Ids over one 32-bit word per row (`words[i]`), hashed. */
 const hashWords1 = (words: Int32Array, validity: Uint8Array | null, n: number): Groups => {
   const ids = new Int32Array(n)
   let first: Int32Array = new Int32Array(16)
   let keys: Int32Array = new Int32Array(16)
-  let hashes: Uint32Array = new Uint32Array(16)
-  let cap = INITIAL_CAP
-  let mask = cap - 1
-  let slots: Int32Array = new Int32Array(cap).fill(-1)
+  const t = newSlots(INITIAL_CAP)
+  let slots = t.slots
+  let mask = t.mask
   let count = 0
   let nullGroup = -1
   for (let i = 0; i < n; i++) {
     if (validity !== null && (validity[i >> 3]! & (1 << (i & 7))) === 0) {
       if (nullGroup < 0) {
         nullGroup = count++
-        first = grow(first, count)
-        keys = grow(keys, count)
-        hashes = growU(hashes, count)
+        first = growTo(first, count)
+        keys = growTo(keys, count)
         first[nullGroup] = i
       }
       ids[i] = nullGroup
       continue
     }
     const v = words[i]!
-    const h = mix(v)
+    const h = mix(v) | 0
     let s = h & mask
     let g: number
     while (true) {
-      g = slots[s]!
-      if (g === -1) break
-      if (keys[g] === v) break
+      g = slots[2 * s]!
+      if (g === -1 || (slots[2 * s + 1] === h && keys[g] === v)) break
       s = (s + 1) & mask
     }
     if (g === -1) {
@@ -136,16 +168,68 @@ const hashWords1 = (words: Int32Array, validity: Uint8Array | null, n: number): 
       if (count > first.length) {
         first = grow(first, count)
         keys = grow(keys, count)
-        hashes = growU(hashes, count)
       }
       first[g] = i
       keys[g] = v
-      hashes[g] = h
-      slots[s] = g
-      if (count * 2 > cap) {
-        cap *= 2
-        mask = cap - 1
-        slots = rehashExcept(hashes, count, cap, nullGroup)
+      slots[2 * s] = g
+      slots[2 * s + 1] = h
+      if (2 * count > mask) {
+        growSlots(t, count, i + 1, n)
+        slots = t.slots
+        mask = t.mask
+      }
+    }
+    ids[i] = g
+  }
+  return trimmed(ids, count, first)
+}
+
+/** Ids over two 32-bit words per row (`words[2i]`, `words[2i+1]`), hashed. */
+const hashWords2 = (words: Int32Array, validity: Uint8Array | null, n: number): Groups => {
+  const ids = new Int32Array(n)
+  let first: Int32Array = new Int32Array(16)
+  let keys: Int32Array = new Int32Array(32)
+  const t = newSlots(INITIAL_CAP)
+  let slots = t.slots
+  let mask = t.mask
+  let count = 0
+  let nullGroup = -1
+  for (let i = 0; i < n; i++) {
+    if (validity !== null && (validity[i >> 3]! & (1 << (i & 7))) === 0) {
+      if (nullGroup < 0) {
+        nullGroup = count++
+        first = growTo(first, count)
+        keys = growTo(keys, 2 * count)
+        first[nullGroup] = i
+      }
+      ids[i] = nullGroup
+      continue
+    }
+    const a = words[2 * i]!
+    const b = words[2 * i + 1]!
+    const h = mix(mix(a) ^ b) | 0
+    let s = h & mask
+    let g: number
+    while (true) {
+      g = slots[2 * s]!
+      if (g === -1 || (slots[2 * s + 1] === h && keys[2 * g] === a && keys[2 * g + 1] === b)) break
+      s = (s + 1) & mask
+    }
+    if (g === -1) {
+      g = count++
+      if (count > first.length) {
+        first = grow(first, count)
+        keys = grow(keys, 2 * count)
+      }
+      first[g] = i
+      keys[2 * g] = a
+      keys[2 * g + 1] = b
+      slots[2 * s] = g
+      slots[2 * s + 1] = h
+      if (2 * count > mask) {
+        growSlots(t, count, i + 1, n)
+        slots = t.slots
+        mask = t.mask
       }
     }
     ids[i] = g
@@ -155,24 +239,23 @@ const hashWords1 = (words: Int32Array, validity: Uint8Array | null, n: number): 
 
 /** Ids over `W` 32-bit words per row (`words[W*i + k]`), hashed. */
 const hashWordsN = (words: Int32Array, W: number, validity: Uint8Array | null, n: number): Groups => {
+  if (W === 1) return hashWords1(words, validity, n)
+  if (W === 2) return hashWords2(words, validity, n)
   const ids = new Int32Array(n)
   let first: Int32Array = new Int32Array(16)
   let keys: Int32Array = new Int32Array(16 * W)
-  let hashes: Uint32Array = new Uint32Array(16)
-  let cap = INITIAL_CAP
-  let mask = cap - 1
-  let slots: Int32Array = new Int32Array(cap).fill(-1)
+  const t = newSlots(INITIAL_CAP)
+  let slots = t.slots
+  let mask = t.mask
   let count = 0
   let nullGroup = -1
   for (let i = 0; i < n; i++) {
     if (validity !== null && (validity[i >> 3]! & (1 << (i & 7))) === 0) {
       if (nullGroup < 0) {
         nullGroup = count++
-        first = grow(first, count)
-        keys = grow(keys, count * W)
-        hashes = growU(hashes, count)
+        first = growTo(first, count)
+        keys = growTo(keys, count * W)
         first[nullGroup] = i
-        hashes[nullGroup] = 0
       }
       ids[i] = nullGroup
       continue
@@ -180,12 +263,13 @@ const hashWordsN = (words: Int32Array, W: number, validity: Uint8Array | null, n
     const base = i * W
     let h = 0x9e3779b9
     for (let k = 0; k < W; k++) h = mix(h ^ words[base + k]!)
+    h |= 0
     let s = h & mask
     let g: number
     while (true) {
-      g = slots[s]!
+      g = slots[2 * s]!
       if (g === -1) break
-      if (hashes[g] === h) {
+      if (slots[2 * s + 1] === h) {
         const gb = g * W
         let eq = true
         for (let k = 0; k < W; k++) {
@@ -203,16 +287,15 @@ const hashWordsN = (words: Int32Array, W: number, validity: Uint8Array | null, n
       if (count > first.length) {
         first = grow(first, count)
         keys = grow(keys, count * W)
-        hashes = growU(hashes, count)
       }
       first[g] = i
       for (let k = 0; k < W; k++) keys[g * W + k] = words[base + k]!
-      hashes[g] = h
-      slots[s] = g
-      if (count * 2 > cap) {
-        cap *= 2
-        mask = cap - 1
-        slots = rehashExcept(hashes, count, cap, nullGroup)
+      slots[2 * s] = g
+      slots[2 * s + 1] = h
+      if (2 * count > mask) {
+        growSlots(t, count, i + 1, n)
+        slots = t.slots
+        mask = t.mask
       }
     }
     ids[i] = g
@@ -220,22 +303,11 @@ const hashWordsN = (words: Int32Array, W: number, validity: Uint8Array | null, n
   return trimmed(ids, count, first)
 }
 
-/** Re-inserts every group but `skip` (the null group, which lives outside the table) into `cap` slots. */
-const rehashExcept = (hashes: Uint32Array, count: number, cap: number, skip: number): Int32Array => {
-  const slots = new Int32Array(cap).fill(-1)
-  const mask = cap - 1
-  for (let g = 0; g < count; g++) {
-    if (g === skip) continue
-    let s = hashes[g]! & mask
-    while (slots[s]! !== -1) s = (s + 1) & mask
-    slots[s] = g
-  }
-  return slots
-}
-
 /**
  * Ids over variable-length sequences (`elems[offsets[i] .. offsets[i+1])`): UTF-8 bytes of a Utf8 column, or the
- * element ids of a List column.
+ * element ids of a List column. Each group's sequence is copied into a compact arena (`arena[starts[g] ..
+ * starts[g] + lens[g])`), so comparing a row with its candidate group reads memory that stays in cache instead of the
+ * group's first row somewhere in the column.
  */
 const hashSequences = (
   elems: Uint8Array | Int32Array,
@@ -245,23 +317,22 @@ const hashSequences = (
 ): Groups => {
   const ids = new Int32Array(n)
   let first: Int32Array = new Int32Array(16)
-  let hashes: Uint32Array = new Uint32Array(16)
-  // Each group's slice of `elems` (start, length), kept next to the hash so a probe reads no row offsets.
   let starts: Int32Array = new Int32Array(16)
   let lens: Int32Array = new Int32Array(16)
-  let cap = INITIAL_CAP
-  let mask = cap - 1
-  let slots: Int32Array = new Int32Array(cap).fill(-1)
+  let arena: Uint8Array | Int32Array = elems instanceof Uint8Array ? new Uint8Array(256) : new Int32Array(64)
+  let used = 0
+  const t = newSlots(INITIAL_CAP)
+  let slots = t.slots
+  let mask = t.mask
   let count = 0
   let nullGroup = -1
   for (let i = 0; i < n; i++) {
     if (validity !== null && (validity[i >> 3]! & (1 << (i & 7))) === 0) {
       if (nullGroup < 0) {
         nullGroup = count++
-        first = grow(first, count)
-        hashes = growU(hashes, count)
-        starts = grow(starts, count)
-        lens = grow(lens, count)
+        first = growTo(first, count)
+        starts = growTo(starts, count)
+        lens = growTo(lens, count)
         first[nullGroup] = i
         lens[nullGroup] = -1
       }
@@ -273,17 +344,17 @@ const hashSequences = (
     const len = end - start
     let h = 0x811c9dc5 ^ len
     for (let k = start; k < end; k++) h = Math.imul(h ^ elems[k]!, 0x01000193)
-    h = mix(h)
+    h = mix(h) | 0
     let s = h & mask
     let g: number
     while (true) {
-      g = slots[s]!
+      g = slots[2 * s]!
       if (g === -1) break
-      if (hashes[g] === h && lens[g] === len) {
-        const rs = starts[g]!
-        let k = 0
-        while (k < len && elems[rs + k] === elems[start + k]) k++
-        if (k === len) break
+      if (slots[2 * s + 1] === h && lens[g] === len) {
+        const rs = starts[g]! - start
+        let k = start
+        while (k < end && arena[rs + k] === elems[k]) k++
+        if (k === end) break
       }
       s = (s + 1) & mask
     }
@@ -291,19 +362,26 @@ const hashSequences = (
       g = count++
       if (count > first.length) {
         first = grow(first, count)
-        hashes = growU(hashes, count)
         starts = grow(starts, count)
         lens = grow(lens, count)
       }
+      if (used + len > arena.length) {
+        const bigger: Uint8Array | Int32Array =
+          arena instanceof Uint8Array ? new Uint8Array(Math.max(2 * arena.length, used + len)) : new Int32Array(Math.max(2 * arena.length, used + len))
+        bigger.set(arena as never)
+        arena = bigger
+      }
+      for (let k = 0; k < len; k++) arena[used + k] = elems[start + k]!
       first[g] = i
-      hashes[g] = h
-      starts[g] = start
+      starts[g] = used
       lens[g] = len
-      slots[s] = g
-      if (count * 2 > cap) {
-        cap *= 2
-        mask = cap - 1
-        slots = rehashExcept(hashes, count, cap, nullGroup)
+      used += len
+      slots[2 * s] = g
+      slots[2 * s + 1] = h
+      if (2 * count > mask) {
+        growSlots(t, count, i + 1, n)
+        slots = t.slots
+        mask = t.mask
       }
     }
     ids[i] = g
@@ -501,7 +579,54 @@ export const combineIds = (a: Groups, b: Groups, n: number): Groups => {
  */
 export const groupIds = (keys: ReadonlyArray<Column>, n: number): Groups => {
   if (keys.length === 0) return allOne(n)
-  let acc = keyIds(keys[0]!, n)
-  for (let k = 1; k < keys.length; k++) acc = combineIds(acc, keyIds(keys[k]!, n), n)
-  return acc
+  if (keys.length === 1) return keyIds(keys[0]!, n)
+  const parts: Array<Groups> = []
+  for (const k of keys) {
+    const g = keyIds(k, n)
+    if (g.count > 1) parts.push(g)
+    else if (g.count === 0) return g
+  }
+  if (parts.length === 0) return allOne(n)
+  if (parts.length === 1) return parts[0]!
+  return packIds(parts, n)
+}
+
+/** Largest product of group counts packed into one key word (mixed radix, kept below 2^31). */
+const WORD_RANGE = 2 ** 31
+
+/**
+ * Groups by several groupings at once: their ids are packed in mixed radix into as few 32-bit words per row as fit
+ * (`((a * cb) + b) * cc + c`, a new word when the product would reach 2^31), then one pass of direct indexing (all
+ * in one word of small range) or hashing (one or more words) numbers the combinations in order of first appearance.
+ * One hash pass instead of one per pair of keys.
+ */
+const packIds = (parts: ReadonlyArray<Groups>, n: number): Groups => {
+  const wordOf: Array<number> = []
+  let W = 0
+  let range = WORD_RANGE
+  const ranges: Array<number> = []
+  for (const p of parts) {
+    if (range * p.count >= WORD_RANGE) {
+      W++
+      range = 1
+      ranges.push(1)
+    }
+    range *= p.count
+    ranges[W - 1] = range
+    wordOf.push(W - 1)
+  }
+  const words = new Int32Array(n * W)
+  for (let k = 0; k < parts.length; k++) {
+    const ids = parts[k]!.ids
+    const c = parts[k]!.count
+    const w = wordOf[k]!
+    if (W === 1) for (let i = 0; i < n; i++) words[i] = words[i]! * c + ids[i]!
+    else for (let i = 0, q = w; i < n; i++, q += W) words[q] = words[q]! * c + ids[i]!
+  }
+  if (W === 1) {
+    const r = ranges[0]!
+    if (r <= DIRECT_LIMIT * 16 || r <= 2 * n) return directIds(words, null, n, 0, r)
+    return hashWords1(words, null, n)
+  }
+  return hashWordsN(words, W, null, n)
 }
