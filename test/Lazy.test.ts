@@ -1,6 +1,6 @@
 import { NodeServices } from "@effect/platform-node"
 import { assert, describe, it, layer } from "@effect/vitest"
-import { Effect, Exit, pipe } from "effect"
+import { Effect, Exit, FileSystem, pipe } from "effect"
 import * as fc from "fast-check"
 import * as fsSync from "node:fs"
 import * as path from "node:path"
@@ -14,7 +14,8 @@ import { type ScanEvent, ScanObserver } from "../src/internal/plan/execute.ts"
 import type { Plan } from "../src/internal/plan/logical.ts"
 import * as Opt from "../src/internal/plan/optimizer/index.ts"
 import { sameSchema, schemaOf } from "../src/internal/plan/resolve.ts"
-import { readParquet } from "../src/Source/Parquet.ts"
+import { writeCsv } from "../src/Source/Csv.ts"
+import { readParquet, writeParquet } from "../src/Source/Parquet.ts"
 import { scanCsv, scanParquet } from "../src/Source/Scan.ts"
 import * as FastCheck from "../src/Testing/FastCheck.ts"
 
@@ -107,6 +108,22 @@ describe("optimizer rules (plan text, schema unchanged)", () => {
     assert.strictEqual(applyRule(Opt.simplifyExpr, r), "Scan memory 4x3")
   })
 
+  it("commonSubplan runs structurally equal subplans once (a Cache per repeated subplan), not look-alike frames", () => {
+    const side = (q: LazyFrame.LazyFrame) => q.pipe(LazyFrame.filter(col("a").gt(1)), LazyFrame.select("k", "a"))
+    const p = LazyFrame.join(side(lf), side(lf), { on: "k" }).plan
+    const sub = ['Select [col("k"), col("a")]', '  Filter (col("a") > 1)', "    Scan memory 4x3"]
+    assert.strictEqual(
+      applyRule(Opt.commonSubplan, p),
+      ["Join how=inner on=[k]", "  Cache id=0", ...sub.map((l) => `    ${l}`), "  Cache id=0", ...sub.map((l) => `    ${l}`)].join("\n")
+    )
+    // a different frame object with the same shape and text is not merged, and neither are different arguments
+    const twin = LazyFrame.fromFrame(Frame.make({ a: Int32Array.of(9, 9, 9, 9), b: [0, 0, 0, 0], k: ["q", "q", "q", "q"] }).pipe(Effect.runSync))
+    assert.isUndefined(Opt.commonSubplan.apply(LazyFrame.join(side(lf), side(twin), { on: "k" }).plan))
+    assert.isUndefined(
+      Opt.commonSubplan.apply(LazyFrame.join(side(lf), lf.pipe(LazyFrame.filter(col("a").gt(2)), LazyFrame.select("k", "a")), { on: "k" }).plan)
+    )
+  })
+
   it.effect("explain shows the logical and the optimized plan", () =>
     Effect.gen(function* () {
       const q = lf.pipe(LazyFrame.select("a", "b"), LazyFrame.filter(col("a").gt(1)), LazyFrame.head(1))
@@ -143,6 +160,22 @@ describe("collect", () => {
         { k: "x", v: 10, v_right: 10 },
         { k: "y", v: 20, v_right: 20 }
       ])
+    })
+  )
+
+  it.effect("a lazy frame is an Effect: yield* collects it, with the plan's errors in the error channel", () =>
+    Effect.gen(function* () {
+      const q = lf.pipe(LazyFrame.filter(col("a").gt(2)), LazyFrame.select("a", "k"))
+      const out: Frame.Frame = yield* q
+      assert.deepStrictEqual(Frame.toRows(out), [
+        { a: 3, k: "x" },
+        { a: 4, k: "z" }
+      ])
+      assert.isTrue(Effect.isEffect(q))
+      const e = yield* Effect.flip(lf.pipe(LazyFrame.select("nope")))
+      assert.strictEqual(e._tag, "ColumnNotFound")
+      // running it twice runs the query twice, from the same pure plan
+      assert.deepStrictEqual(Frame.toRows(yield* q), Frame.toRows(out))
     })
   )
 
@@ -323,6 +356,262 @@ layer(NodeServices.layer, { timeout: 120_000 })("pushdown on flights-3m.parquet"
       assert.deepStrictEqual(events[2]!.columns, ["origin"])
       const eager = yield* pipe(readParquet(flights, { columns: ["origin"], rowGroups: [0] }), Frame.head(5))
       assert.deepStrictEqual(Frame.toRows(head), Frame.toRows(eager))
+    })
+  )
+})
+
+// ---------------------------------------------------------------------------------------------------------------
+// multi-file scans: globs, lists, hive partitions, pruning, bounded concurrency
+// ---------------------------------------------------------------------------------------------------------------
+
+/** A partitioned dataset written at test time: year=Y/region=R/part-0.parquet, 20 rows each in row groups of 5. */
+const PARTS = [
+  { year: 2020, region: "eu" },
+  { year: 2020, region: "us" },
+  { year: 2021, region: "eu" },
+  { year: 2021, region: "us" },
+  { year: 2022, region: "eu" },
+  { year: 2022, region: "us" }
+] as const
+interface Row {
+  readonly id: number
+  readonly v: number
+  readonly s: string
+}
+const rowsOf = (k: number): Array<Row> =>
+  Array.from({ length: 20 }, (_, i) => ({ id: i, v: k * 100 + i * 0.5, s: `p${k}-${i % 3}` }))
+
+const writeDataset = (format: "parquet" | "csv") =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const dir = yield* fs.makeTempDirectoryScoped()
+    for (const [k, p] of PARTS.entries()) {
+      const sub = path.join(dir, `year=${p.year}`, `region=${p.region}`)
+      yield* fs.makeDirectory(sub, { recursive: true })
+      const rows = rowsOf(k)
+      const frame = yield* Frame.make({
+        id: Int32Array.from(rows, (r) => r.id),
+        v: Float64Array.from(rows, (r) => r.v),
+        s: rows.map((r) => r.s)
+      })
+      if (format === "parquet") yield* writeParquet(frame, path.join(sub, "part-0.parquet"), { rowGroupSize: 5 })
+      else yield* writeCsv(frame, path.join(sub, "part-0.csv"))
+    }
+    return dir
+  })
+
+/** The expected rows, computed from the written data (files in path order, partition columns appended). */
+const expected = (keep: (r: Row & { year: number; region: string }) => boolean = () => true) =>
+  PARTS.flatMap((p, k) => rowsOf(k).map((r) => ({ ...r, year: BigInt(p.year), region: p.region }))).filter((r) =>
+    keep({ ...r, year: Number(r.year) })
+  )
+
+layer(NodeServices.layer)("multi-file scans", (it) => {
+  it.effect("a glob reads every file in path order with typed hive partition columns", () =>
+    Effect.gen(function* () {
+      const dir = yield* writeDataset("parquet")
+      const lf = scanParquet(`${dir}/**/*.parquet`)
+      const schema = yield* LazyFrame.schema(lf)
+      assert.deepStrictEqual(
+        schema.map((f) => [f.name, DT.format(f.dtype)]),
+        [
+          ["id", "i32"],
+          ["v", "f64"],
+          ["s", "str"],
+          ["year", "i64"],
+          ["region", "str"]
+        ]
+      )
+      const out = yield* LazyFrame.collect(lf)
+      assert.deepStrictEqual(Frame.toRows(out), expected())
+      // "**" alone matches the files (directories are skipped)
+      const all = yield* LazyFrame.collect(scanParquet(`${dir}/**`))
+      assert.strictEqual(all.height, 120)
+    })
+  )
+
+  it.effect("a predicate on partition columns skips whole files; row groups are pruned in the files opened", () =>
+    Effect.gen(function* () {
+      const dir = yield* writeDataset("parquet")
+      const events: Array<ScanEvent> = []
+      const q = pipe(
+        scanParquet(`${dir}/**/*.parquet`, { concurrency: 2 }),
+        LazyFrame.filter(col("year").gtEq(2021).and(col("region").eq("eu")).and(col("id").lt(7))),
+        LazyFrame.select("id", "v", "year")
+      )
+      const text = yield* LazyFrame.explain(q)
+      assert.strictEqual(
+        text,
+        [
+          'Select [col("id"), col("v"), col("year")]',
+          `  Scan parquet ${JSON.stringify(`${dir}/**/*.parquet`)} files=6 hive=[year, region] projection=[id, v, year] predicate=(((col("year") >= 2021) & (col("region") == "eu")) & (col("id") < 7))`
+        ].join("\n")
+      )
+      const out = yield* LazyFrame.collect(q).pipe(Effect.provideService(ScanObserver, (e) => events.push(e)))
+      assert.deepStrictEqual(
+        Frame.toRows(out),
+        expected((r) => r.year >= 2021 && r.region === "eu" && r.id < 7).map(({ id, v, year }) => ({ id, v, year }))
+      )
+      const opened = events.map((e) => path.relative(dir, e.path)).sort()
+      assert.deepStrictEqual(opened, ["year=2021/region=eu/part-0.parquet", "year=2022/region=eu/part-0.parquet"])
+      for (const e of events) {
+        assert.strictEqual(e.rowGroupsTotal, 4)
+        assert.deepStrictEqual(e.rowGroups, [0, 1]) // ids 0-4 and 5-9 may hold id < 7
+        assert.deepStrictEqual(e.columns, ["id", "v"])
+      }
+    })
+  )
+
+  it.effect("a list of paths, hive on by default for lists and off on request; head stops after enough files", () =>
+    Effect.gen(function* () {
+      const dir = yield* writeDataset("parquet")
+      const files = [PARTS[3], PARTS[0]].map((p) => path.join(dir, `year=${p.year}`, `region=${p.region}`, "part-0.parquet"))
+      const listed = yield* LazyFrame.collect(pipe(scanParquet(files), LazyFrame.select("id", "year", "region"), LazyFrame.head(22)))
+      const want = [...rowsOf(3).map((r) => ({ id: r.id, year: 2021n, region: "us" })), ...rowsOf(0).map((r) => ({ id: r.id, year: 2020n, region: "eu" }))]
+      assert.deepStrictEqual(Frame.toRows(listed), want.slice(0, 22))
+      const plain = yield* LazyFrame.collect(scanParquet(files, { hivePartitioning: false }))
+      assert.deepStrictEqual(plain.columns, ["id", "v", "s"])
+      const events: Array<ScanEvent> = []
+      const head = yield* LazyFrame.collect(pipe(scanParquet(`${dir}/*/*/*.parquet`), LazyFrame.head(7))).pipe(
+        Effect.provideService(ScanObserver, (e) => events.push(e))
+      )
+      assert.strictEqual(head.height, 7)
+      assert.deepStrictEqual(
+        events.map((e) => e.rowGroups),
+        [[0, 1]]
+      )
+    })
+  )
+
+  it.effect("files are read with bounded concurrency, and the output keeps path order", () =>
+    Effect.gen(function* () {
+      const dir = yield* writeDataset("parquet")
+      const fs = yield* FileSystem.FileSystem
+      let inFlight = 0
+      let peak = 0
+      const slow: FileSystem.FileSystem = {
+        ...fs,
+        readFile: (p) =>
+          Effect.gen(function* () {
+            inFlight++
+            peak = Math.max(peak, inFlight)
+            // a real delay (the test clock does not advance `Effect.sleep`); the 2020 files are the slowest
+            yield* Effect.promise(() => new Promise((r) => setTimeout(r, p.includes("2020") ? 30 : 5)))
+            return yield* Effect.ensuring(
+              fs.readFile(p),
+              Effect.sync(() => inFlight--)
+            )
+          })
+      }
+      for (const concurrency of [1, 3]) {
+        peak = 0
+        const out = yield* LazyFrame.collect(scanParquet(`${dir}/**/*.parquet`, { concurrency })).pipe(
+          Effect.provideService(FileSystem.FileSystem, slow)
+        )
+        assert.strictEqual(peak, concurrency)
+        assert.deepStrictEqual(Frame.toRows(out), expected())
+      }
+    })
+  )
+
+  it.effect("a self-join of a scan built twice reads the file once (common subplan elimination)", () =>
+    Effect.gen(function* () {
+      const dir = yield* writeDataset("parquet")
+      const file = path.join(dir, "year=2021", "region=eu", "part-0.parquet")
+      const side = () => pipe(scanParquet(file), LazyFrame.filter(col("id").lt(8)), LazyFrame.select("id", "s"))
+      const q = LazyFrame.join(side(), pipe(side(), LazyFrame.rename({ s: "t" })), { on: "id" })
+      assert.strictEqual(
+        yield* LazyFrame.explain(q),
+        [
+          "Join how=inner on=[id]",
+          "  Cache id=0",
+          `    Select [col("id"), col("s")]`,
+          `      Scan parquet ${JSON.stringify(file)} projection=[id, s] predicate=(col("id") < 8)`,
+          "  Rename {s: t}",
+          "    Cache id=0",
+          `      Select [col("id"), col("s")]`,
+          `        Scan parquet ${JSON.stringify(file)} projection=[id, s] predicate=(col("id") < 8)`
+        ].join("\n")
+      )
+      const events: Array<ScanEvent> = []
+      const out = yield* LazyFrame.collect(q).pipe(Effect.provideService(ScanObserver, (e) => events.push(e)))
+      assert.strictEqual(events.length, 1)
+      const raw = yield* LazyFrame.collect(q, { optimize: false })
+      assert.deepStrictEqual(Frame.toRows(out), Frame.toRows(raw))
+      assert.deepStrictEqual(
+        Frame.toRows(out),
+        rowsOf(2)
+          .filter((r) => r.id < 8)
+          .map((r) => ({ id: r.id, s: r.s, t: r.s }))
+      )
+    })
+  )
+
+  it.effect("csv globs with partition pruning", () =>
+    Effect.gen(function* () {
+      const dir = yield* writeDataset("csv")
+      const events: Array<ScanEvent> = []
+      const out = yield* LazyFrame.collect(
+        pipe(scanCsv(`${dir}/**/*.csv`), LazyFrame.filter(col("year").eq(2020).and(col("v").gt(105))), LazyFrame.select("v", "region"))
+      ).pipe(Effect.provideService(ScanObserver, (e) => events.push(e)))
+      assert.deepStrictEqual(
+        Frame.toRows(out),
+        expected((r) => r.year === 2020 && r.v > 105).map(({ v, region }) => ({ v, region }))
+      )
+      assert.strictEqual(events.length, 2)
+      const only = yield* LazyFrame.collect(pipe(scanCsv(`${dir}/**/*.csv`), LazyFrame.select("region")))
+      assert.strictEqual(only.height, 120)
+    })
+  )
+
+  it.effect("property: pruned multi-file scans give the rows of the written data (random predicates, concurrency, head)", () =>
+    Effect.gen(function* () {
+      const dir = yield* writeDataset("parquet")
+      type R = Row & { year: number; region: string }
+      type Pred = { readonly expr: ReturnType<typeof col>; readonly test: (r: R) => boolean }
+      const cmp = <K extends "year" | "id">(k: K, lo: number, hi: number): fc.Arbitrary<Pred> =>
+        fc.tuple(fc.constantFrom("lt", "gtEq", "eq"), fc.integer({ min: lo, max: hi })).map(([op, c]) => ({
+          expr: op === "lt" ? col(k).lt(c) : op === "gtEq" ? col(k).gtEq(c) : col(k).eq(c),
+          test: (r: R) => (op === "lt" ? r[k] < c : op === "gtEq" ? r[k] >= c : r[k] === c)
+        }))
+      const leaf: fc.Arbitrary<Pred> = fc.oneof(
+        cmp("year", 2019, 2023),
+        cmp("id", -1, 21),
+        fc.constantFrom("eu", "us", "xx").map((v) => ({ expr: col("region").eq(v), test: (r: R) => r.region === v }))
+      )
+      const pred: fc.Arbitrary<Pred> = fc
+        .tuple(leaf, leaf, leaf, fc.boolean())
+        .map(([a, b, c, or]) => ({
+          expr: a.expr.and(or ? b.expr.or(c.expr) : b.expr.and(c.expr)),
+          test: (r: R) => a.test(r) && (or ? b.test(r) || c.test(r) : b.test(r) && c.test(r))
+        }))
+      yield* Effect.promise(() =>
+        fc.assert(
+          fc.asyncProperty(pred, fc.integer({ min: 1, max: 6 }), fc.option(fc.nat(40), { nil: undefined }), async (p, concurrency, n) => {
+            const q0 = pipe(scanParquet(`${dir}/**/*.parquet`, { concurrency }), LazyFrame.filter(p.expr), LazyFrame.select("year", "id", "v"))
+            const q = n === undefined ? q0 : LazyFrame.head(q0, n)
+            const out = await Effect.runPromise(LazyFrame.collect(q).pipe(Effect.provide(NodeServices.layer)))
+            const want = expected((r) => p.test(r)).map(({ year, id, v }) => ({ year, id, v }))
+            assert.deepStrictEqual(Frame.toRows(out), n === undefined ? want : want.slice(0, n))
+          }),
+          { numRuns: 60, seed: 11 }
+        )
+      )
+    })
+  )
+
+  it.effect("a glob that matches no file is a SourceError; files with another schema too", () =>
+    Effect.gen(function* () {
+      const dir = yield* writeDataset("parquet")
+      const fs = yield* FileSystem.FileSystem
+      const none = yield* Effect.flip(LazyFrame.collect(scanParquet(`${dir}/**/*.nope`)))
+      assert.strictEqual(none._tag, "SourceError")
+      const other = yield* Frame.make({ id: ["a"], v: [1.5], s: ["x"] })
+      yield* fs.makeDirectory(path.join(dir, "year=2023"))
+      yield* writeParquet(other, path.join(dir, "year=2023", "zz.parquet"))
+      const bad = yield* Effect.flip(LazyFrame.collect(scanParquet(`${dir}/**/*.parquet`)))
+      assert.strictEqual(bad._tag, "SourceError")
+      assert.include(bad.message, "id")
     })
   )
 })

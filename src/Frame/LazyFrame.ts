@@ -16,6 +16,7 @@
  *   LazyFrame.head(5)
  * )
  * const frame = LazyFrame.collect(q) // Effect<Frame, SourceError | PlatformError | EvalError | …, FileSystem>
+ * // a LazyFrame is itself an Effect that collects it: inside Effect.gen, `const frame = yield* q`
  * ```
  *
  * **Running a query** (`collect`, `explain`, `profile`)
@@ -23,17 +24,17 @@
  *    given a `schema`. Every problem found is reported at once (`ResolveErrors` when several); no file is touched.
  * 2. File scans without a schema read their metadata only (the Parquet footer; the CSV header and inference rows),
  *    and the plan is resolved again, reporting every problem at once before any data is read.
- * 3. The optimizer rewrites the plan (predicate, projection and slice pushdown, filter fusion, constant folding;
- *    see `docs/lazy.md`), and the result runs with the eager verbs.
+ * 3. The optimizer rewrites the plan (predicate, projection and slice pushdown, filter fusion, constant folding,
+ *    common subplan elimination; see `docs/lazy.md`), and the result runs with the eager verbs.
  *
  * `E` accumulates the typed errors of every verb and scan, `R` the services of the scans (`FileSystem`).
  * @since 0.1.0
  */
 import type { Effect as EffectT } from "effect"
-import { Effect } from "effect"
+import { Effect, Effectable } from "effect"
 import { dual } from "effect/Function"
 import type { PlatformError } from "effect/PlatformError"
-import { type Pipeable, pipeArguments } from "effect/Pipeable"
+import { pipeArguments } from "effect/Pipeable"
 import { col, type Expr, type ExprNode } from "../Expr/Expr.ts"
 import type { Field } from "./DataType.ts"
 import type {
@@ -60,16 +61,24 @@ const TypeId = "~polaroid/LazyFrame" as const
 
 /**
  * A query: a logical plan, immutable and pure data. `E` is the union of the typed errors running it may give,
- * `R` the services its scans need.
+ * `R` the services its scans need. It is also an `Effect<Frame, E, R>` that runs `collect` (as effect's SQL
+ * `Statement` runs its query): `yield* lf` inside `Effect.gen` collects it, and each run reads the sources again.
  * @since 0.1.0 @category models
  */
-export interface LazyFrame<out E = never, out R = never> extends Pipeable {
+export interface LazyFrame<out E = never, out R = never> extends Effect.Effect<Frame, E, R> {
   readonly [TypeId]: { readonly _E: (_: never) => E; readonly _R: (_: never) => R }
   /** The logical plan (see `explain`). */
   readonly plan: Plan
 }
 
 const Proto = {
+  // yielding a lazy frame (or running it as an Effect) collects it, as effect's SQL `Statement` runs its query
+  ...Effectable.Prototype<LazyFrame<unknown, unknown>>({
+    label: "LazyFrame",
+    evaluate() {
+      return collect(this) as Effect.Effect<Frame, unknown, unknown>
+    }
+  }),
   [TypeId]: { _E: (x: never) => x, _R: (x: never) => x },
   pipe() {
     return pipeArguments(this, arguments)

@@ -3,14 +3,18 @@
  * inference rows) when their schema is not known. Parquet scans apply their pushed-down work: only the projected
  * and predicate columns are decoded, row groups whose statistics rule the predicate out are skipped, and with a
  * `limit` row groups are decoded one at a time until enough rows passed the predicate.
- * A subplan object that occurs twice (a self-join of one lazy frame) runs once.
+ * File scans read their files (a glob's expansion or a list) `concurrency` at a time, after skipping the files
+ * whose hive partition values rule the predicate out. A subplan object that occurs twice (a self-join of one lazy
+ * frame) runs once, and so do `Cache` nodes of one id (structurally equal subplans, see `commonSubplan`).
  * @internal
  */
 import { Context, Effect, FileSystem } from "effect"
 import { parquetMetadata, parquetSchema } from "hyparquet"
 import { Expr, type ExprNode } from "../../Expr/Expr.ts"
+import * as DT from "../../Frame/DataType.ts"
 import type { Field } from "../../Frame/DataType.ts"
 import { SourceError } from "../../Frame/Errors.ts"
+import * as Build from "../build.ts"
 import * as C from "../column.ts"
 import type { ReadCsvOptions } from "../csv/options.ts"
 import { parseBytes } from "../csv/read.ts"
@@ -24,7 +28,9 @@ import * as Read from "../parquet/read.ts"
 import { columnsOf, fieldsOf } from "../parquet/schema.ts"
 import * as Verbs from "../verbs/index.ts"
 import { label } from "./explain.ts"
-import { conjuncts, type Plan, refs, type Scan, transformUp } from "./logical.ts"
+import * as Files from "./files.ts"
+import type { FileSet, ScanFile } from "./files.ts"
+import { children, conjoin, conjuncts, type Plan, refs, type Scan, transformUp } from "./logical.ts"
 import { mayMatch } from "./prune.ts"
 import { emptyOf } from "./resolve.ts"
 
@@ -106,36 +112,39 @@ const csvSchema = (path: string, options: ReadCsvOptions): AnyEffect<ReadonlyArr
     return sample.schema
   })
 
-/** Fills in the schema of every file scan that has none (metadata I/O only: footers, CSV headers). */
+type FileSource = Exclude<Scan["source"], { _tag: "Memory" }>
+
+/** Expands a file scan's glob and reads the first file's schema, when not known yet (metadata I/O only). */
+const loadSource = (src: FileSource): AnyEffect<FileSource> =>
+  Effect.gen(function* () {
+    const files = yield* Files.listFiles(src.files, src._tag === "Parquet" ? "parquet" : "csv")
+    if (src.schema !== undefined) return { ...src, files }
+    const first = files.files![0]!.path
+    const schema = src._tag === "Parquet" ? yield* parquetFooterSchema(first) : yield* csvSchema(first, src.options)
+    return { ...src, files, schema }
+  })
+
+/** Fills in the files and the schema of every file scan that lacks them (metadata I/O only: listings, footers, CSV headers). */
 export const loadSchemas = (plan: Plan): AnyEffect<Plan> =>
   Effect.gen(function* () {
-    const found = new Map<Scan, ReadonlyArray<Field>>()
+    const found = new Map<Scan, FileSource>()
     const visit = (p: Plan): Array<Scan> =>
       p._tag === "Scan"
-        ? p.source._tag !== "Memory" && p.source.schema === undefined
+        ? p.source._tag !== "Memory" && (p.source.schema === undefined || p.source.files.files === undefined)
           ? [p]
           : []
-        : (p._tag === "Join" ? [p.left, p.right] : p._tag === "Concat" ? p.inputs : [p.input]).flatMap(visit)
+        : children(p).flatMap(visit)
     const scans = visit(plan)
     if (scans.length === 0) return plan
     yield* Effect.forEach(
       scans,
       (s) =>
-        Effect.map(
-          s.source._tag === "Parquet"
-            ? parquetFooterSchema(s.source.path)
-            : csvSchema((s.source as { path: string }).path, (s.source as { options: ReadCsvOptions }).options),
-          (schema) => {
-            found.set(s, schema)
-          }
-        ),
+        Effect.map(loadSource(s.source as FileSource), (src) => {
+          found.set(s, src)
+        }),
       { concurrency: 8 }
     )
-    return (
-      transformUp(plan, (p) =>
-        p._tag === "Scan" && found.has(p) ? { ...p, source: { ...p.source, schema: found.get(p) } as Scan["source"] } : undefined
-      ) ?? plan
-    )
+    return transformUp(plan, (p) => (p._tag === "Scan" && found.has(p) ? { ...p, source: found.get(p)! } : undefined)) ?? plan
   })
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -180,7 +189,7 @@ const finishScan = (s: Scan, frame: Frame): AnyEffect<Frame> =>
     return f
   })
 
-/** The columns a file scan must read: the projection plus the predicate's columns, in file order. */
+/** The columns a file scan must read: the projection plus the predicate's columns, in schema order. */
 const readColumns = (s: Scan, schema: ReadonlyArray<Field>): ReadonlyArray<string> | undefined => {
   if (s.projection === undefined) return undefined
   const need = new Set(s.projection)
@@ -189,72 +198,186 @@ const readColumns = (s: Scan, schema: ReadonlyArray<Field>): ReadonlyArray<strin
   return cols.length === schema.length ? undefined : cols
 }
 
-const scanParquet = (s: Scan, path: string): AnyEffect<Frame> =>
+/** The files a predicate on partition columns cannot rule out (conjuncts that read partition columns only). */
+const pruneFiles = (s: Scan, set: FileSet, hive: ReadonlyArray<Field>): AnyEffect<ReadonlyArray<ScanFile>> =>
   Effect.gen(function* () {
+    const files = set.files!
+    if (s.predicate === undefined || hive.length === 0) return files
+    const names = new Set(hive.map((f) => f.name))
+    const cs = conjuncts(s.predicate).filter((c) => {
+      const r = refs(c)
+      return r.size > 0 && [...r].every((n) => names.has(n))
+    })
+    if (cs.length === 0) return files
+    const all = set.hiveFields!
+    const cols: Array<C.Column> = []
+    for (const f of hive) {
+      const j = all.findIndex((h) => h.name === f.name)
+      const values = files.map((file) => {
+        const v = file.partition[j] ?? null
+        return v === null ? null : f.dtype._tag === "Int64" ? BigInt(v) : v
+      })
+      const built = Build.fromValues(values, f.dtype)
+      if (built._tag === "Err") return files
+      cols.push(built.column)
+    }
+    const index = C.make(DT.Int32, files.length, Int32Array.from(files, (_, i) => i), null)
+    const table = F.fromColumnsUnsafe([...hive.map((f) => f.name), FILE_INDEX], [...cols, index])
+    const r = yield* Effect.result(Engine.filter(table, expr(conjoin(cs)!)))
+    if (r._tag === "Failure") return files
+    const kept = F.contiguous(r.success)[hive.length]!.values as Int32Array
+    return Array.from(kept, (i) => files[i]!)
+  })
+const FILE_INDEX = "\u0000file"
+
+/** Adds the partition columns (constants) of a file to what was read from it. */
+const withPartition = (frame: Frame, set: FileSet, hive: ReadonlyArray<Field>, file: ScanFile): Frame => {
+  if (hive.length === 0) return frame
+  const all = set.hiveFields!
+  const n = frame.height
+  const cols = F.contiguous(frame)
+  return F.fromColumnsUnsafe(
+    [...frame.columns, ...hive.map((f) => f.name)],
+    [...cols, ...hive.map((f) => Files.constantColumn(f, file.partition[all.findIndex((h) => h.name === f.name)] ?? null, n))]
+  )
+}
+
+interface FileCtx {
+  readonly s: Scan
+  readonly set: FileSet
+  /** The files' schema (without partition columns). */
+  readonly schema: ReadonlyArray<Field>
+  /** Partition columns that are not file columns. */
+  readonly hive: ReadonlyArray<Field>
+  /** File columns to decode (`undefined`: all). */
+  readonly fileColumns: ReadonlyArray<string> | undefined
+}
+
+const mismatch = (path: string, format: "parquet" | "csv", expected: ReadonlyArray<Field>, got: ReadonlyArray<Field>): SourceError | undefined => {
+  for (const f of expected) {
+    const g = got.find((x) => x.name === f.name)
+    if (g === undefined || !DT.equals(f.dtype, g.dtype))
+      return new SourceError({
+        path,
+        format,
+        message: `the schema differs from the scan's: column ${JSON.stringify(f.name)} is ${g === undefined ? "missing" : DT.format(g.dtype)}, expected ${DT.format(f.dtype)}`
+      })
+  }
+  return undefined
+}
+
+const scanParquetFile = (ctx: FileCtx, file: ScanFile, limit: number | undefined): AnyEffect<Frame> =>
+  Effect.gen(function* () {
+    const { s, set, hive, fileColumns } = ctx
+    const path = file.path
     const fs = yield* FileSystem.FileSystem
     const observer = yield* ScanObserver
     const bytes = yield* fs.readFile(path)
     const footer = yield* guard(path, () => Meta.readFooter(bytes))
     const meta = Meta.describeFooter(footer)
-    const schema = meta.schema
+    const readSchema = fileColumns === undefined ? ctx.schema : ctx.schema.filter((f) => fileColumns.includes(f.name))
+    const bad = mismatch(path, "parquet", readSchema, meta.schema)
+    if (bad !== undefined) return yield* bad
     let groups = meta.rowGroups.map((_, g) => g)
     if (s.predicate !== undefined) {
-      const r = resolveAll(schema, conjuncts(s.predicate), "row")
+      const names = new Set(meta.schema.map((f) => f.name))
+      const cs = conjuncts(s.predicate).filter((c) => [...refs(c)].every((n) => names.has(n)))
+      const r = resolveAll(meta.schema, cs, "row")
       if (!("error" in r)) groups = groups.filter((g) => r.irs.every((ir) => mayMatch(ir, meta.rowGroups[g]!)))
     }
-    const columns = readColumns(s, schema)
-    const readSchema = columns === undefined ? schema : schema.filter((f) => columns.includes(f.name))
-    const decode = (rowGroups: ReadonlyArray<number>) =>
+    const decode = (rowGroups: ReadonlyArray<number>): AnyEffect<Frame> =>
       rowGroups.length === 0
         ? Effect.succeed(emptyOf(readSchema))
-        : Effect.map(
-            guard(path, () => Read.decode(bytes, { columns, rowGroups })),
-            (d) => d.frame
-          )
+        : readSchema.length === 0
+          ? Effect.succeed(F.unsafeMake([], [{ length: rowGroups.reduce((n, g) => n + meta.rowGroups[g]!.numRows, 0), columns: [] }]))
+          : Effect.map(
+              guard(path, () => Read.decode(bytes, { columns: fileColumns, rowGroups })),
+              (d) => d.frame
+            )
+    const finish = (f: Frame) => finishScan({ ...s, limit: undefined }, withPartition(f, set, hive, file))
     const decoded: Array<number> = []
     let out: Frame
-    if (s.limit === undefined) {
+    if (limit === undefined) {
       decoded.push(...groups)
-      out = yield* finishScan(s, yield* decode(groups))
+      out = yield* finish(yield* decode(groups))
     } else {
       const parts: Array<Frame> = []
       let rows = 0
       for (const g of groups) {
-        if (rows >= s.limit) break
+        if (rows >= limit) break
         decoded.push(g)
-        const part = yield* finishScan({ ...s, limit: undefined }, yield* decode([g]))
+        const part = yield* finish(yield* decode([g]))
         parts.push(part)
         rows += part.height
       }
-      const all = parts.length === 0 ? yield* finishScan({ ...s, limit: undefined }, emptyOf(readSchema)) : yield* Verbs.concat(parts, "vertical")
-      out = sliceFrame(all, 0, s.limit)
+      const all = parts.length === 0 ? yield* finish(emptyOf(readSchema)) : parts.length === 1 ? parts[0]! : yield* Verbs.concat(parts, "vertical")
+      out = sliceFrame(all, 0, limit)
     }
-    observer?.({ path, format: "parquet", rowGroups: decoded, rowGroupsTotal: meta.rowGroups.length, columns })
+    observer?.({ path, format: "parquet", rowGroups: decoded, rowGroupsTotal: meta.rowGroups.length, columns: fileColumns })
     return out
   })
 
-const scanCsv = (s: Scan, path: string, options: ReadCsvOptions, schema: ReadonlyArray<Field> | undefined): AnyEffect<Frame> =>
+const scanCsvFile = (ctx: FileCtx, options: ReadCsvOptions, file: ScanFile, limit: number | undefined): AnyEffect<Frame> =>
   Effect.gen(function* () {
+    const { s, set, hive, schema } = ctx
+    const path = file.path
     const fs = yield* FileSystem.FileSystem
     const observer = yield* ScanObserver
     const bytes = yield* fs.readFile(path)
     const canProject = options.hasHeader !== false && options.schema === undefined && options.columns === undefined
-    const columns = canProject && schema !== undefined ? readColumns(s, schema) : undefined
+    // at least one field, so that the row count survives when only partition columns are read
+    const columns = canProject && ctx.fileColumns !== undefined ? (ctx.fileColumns.length > 0 ? ctx.fileColumns : schema.slice(0, 1).map((f) => f.name)) : undefined
     const dtypes: Record<string, Field["dtype"]> = {}
-    if (options.schema === undefined) for (const f of schema ?? []) dtypes[f.name] = f.dtype
+    if (options.schema === undefined) for (const f of schema) dtypes[f.name] = f.dtype
     const opts: ReadCsvOptions = {
       ...options,
       ...(columns !== undefined ? { columns } : {}),
-      ...(schema !== undefined && options.schema === undefined ? { dtypes: { ...dtypes, ...options.dtypes } } : {}),
-      ...(s.limit !== undefined && s.predicate === undefined ? { nRows: Math.min(s.limit, options.nRows ?? s.limit) } : {})
+      ...(options.schema === undefined ? { dtypes: { ...dtypes, ...options.dtypes } } : {}),
+      ...(limit !== undefined && s.predicate === undefined ? { nRows: Math.min(limit, options.nRows ?? limit) } : {})
     }
     const frame = yield* Effect.fromResult(parseBytes(bytes, opts, path))
+    const bad = mismatch(path, "csv", schema.filter((f) => frame.columns.includes(f.name)), frame.schema)
+    if (bad !== undefined) return yield* bad
     observer?.({ path, format: "csv", rowGroups: [], rowGroupsTotal: 0, columns })
-    return yield* finishScan(s, frame)
+    return yield* finishScan({ ...s, limit }, withPartition(frame, set, hive, file))
+  })
+
+/**
+ * A file scan: the files that partition pruning keeps, each read with the scan's pushed-down work, `concurrency`
+ * at a time (one after the other with a `limit`, stopping once it is reached), concatenated in path order.
+ */
+const scanFiles = (s: Scan, src: FileSource): AnyEffect<Frame> =>
+  Effect.gen(function* () {
+    const set = src.files
+    const schema = src.schema!
+    const hive = Files.extraHiveFields(set, schema)
+    const full = hive.length === 0 ? schema : [...schema, ...hive]
+    const needed = readColumns(s, full)
+    const fileColumns = needed === undefined ? undefined : needed.filter((n) => schema.some((f) => f.name === n))
+    const ctx: FileCtx = { s, set, schema, hive, fileColumns: fileColumns?.length === schema.length ? undefined : fileColumns }
+    const files = yield* pruneFiles(s, set, hive)
+    const one = (file: ScanFile, limit: number | undefined): AnyEffect<Frame> =>
+      src._tag === "Parquet" ? scanParquetFile(ctx, file, limit) : scanCsvFile(ctx, src.options, file, limit)
+    let parts: Array<Frame>
+    if (s.limit === undefined) parts = yield* Effect.forEach(files, (f) => one(f, undefined), { concurrency: set.concurrency })
+    else {
+      parts = []
+      let rows = 0
+      for (const f of files) {
+        if (rows >= s.limit) break
+        const part = yield* one(f, s.limit - rows)
+        parts.push(part)
+        rows += part.height
+      }
+    }
+    if (parts.length === 0) return yield* finishScan({ ...s, limit: undefined }, emptyOf(full))
+    return parts.length === 1 ? parts[0]! : yield* Verbs.concat(parts, "vertical")
   })
 
 interface RunCtx {
   readonly done: Map<Plan, Frame>
+  /** Results of `Cache` nodes by id. */
+  readonly cache: Map<number, Frame>
   readonly profile: Array<NodeProfile> | undefined
 }
 
@@ -273,7 +396,7 @@ const runNode = (p: Plan, ctx: RunCtx, depth: number): AnyEffect<Frame> =>
       })
     const slot = ctx.profile?.length ?? 0
     ctx.profile?.push({ node: label(p), depth, rows: 0, totalMs: 0, selfMs: 0 })
-    return Effect.map(step(p, child), (frame) => {
+    return Effect.map(step(p, child, ctx.cache), (frame) => {
       ctx.done.set(p, frame)
       if (ctx.profile !== undefined) {
         const totalMs = performance.now() - started
@@ -283,14 +406,13 @@ const runNode = (p: Plan, ctx: RunCtx, depth: number): AnyEffect<Frame> =>
     })
   })
 
-const step = (p: Plan, child: (c: Plan) => AnyEffect<Frame>): AnyEffect<Frame> =>
+const step = (p: Plan, child: (c: Plan) => AnyEffect<Frame>, cache: Map<number, Frame>): AnyEffect<Frame> =>
   Effect.gen(function* () {
     switch (p._tag) {
       case "Scan": {
         const s = p.source
         if (s._tag === "Memory") return yield* finishScan(p, s.frame)
-        if (s._tag === "Parquet") return yield* scanParquet(p, s.path)
-        return yield* scanCsv(p, s.path, s.options, s.schema)
+        return yield* scanFiles(p, s)
       }
       case "Select":
         return yield* Engine.select(yield* child(p.input), p.exprs.map(expr))
@@ -325,6 +447,13 @@ const step = (p: Plan, child: (c: Plan) => AnyEffect<Frame>): AnyEffect<Frame> =
         return yield* Verbs.unique(yield* child(p.input), p.options)
       case "Slice":
         return sliceFrame(yield* child(p.input), p.offset, p.length)
+      case "Cache": {
+        const hit = cache.get(p.id)
+        if (hit !== undefined) return hit
+        const f = yield* child(p.input)
+        cache.set(p.id, f)
+        return f
+      }
       case "Concat": {
         const fs: Array<Frame> = []
         for (const i of p.inputs) fs.push(yield* child(i))
@@ -335,4 +464,4 @@ const step = (p: Plan, child: (c: Plan) => AnyEffect<Frame>): AnyEffect<Frame> =
 
 /** Runs a plan; with `profile`, records each node's rows and time into it (parents before their inputs). */
 export const execute = (plan: Plan, profile?: Array<NodeProfile>): AnyEffect<Frame> =>
-  runNode(plan, { done: new Map(), profile }, 0)
+  runNode(plan, { done: new Map(), cache: new Map(), profile }, 0)

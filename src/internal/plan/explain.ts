@@ -4,6 +4,7 @@
  * @internal
  */
 import { type ExprNode, show } from "../../Expr/Expr.ts"
+import { describe } from "./files.ts"
 import { children, type Plan } from "./logical.ts"
 
 const list = (es: ReadonlyArray<ExprNode>): string => `[${es.map(show).join(", ")}]`
@@ -13,7 +14,7 @@ export const label = (p: Plan): string => {
   switch (p._tag) {
     case "Scan": {
       const s = p.source
-      const what = s._tag === "Memory" ? `memory ${s.frame.height}x${s.frame.schema.length}` : `${s._tag.toLowerCase()} ${JSON.stringify(s.path)}`
+      const what = s._tag === "Memory" ? `memory ${s.frame.height}x${s.frame.schema.length}` : `${s._tag.toLowerCase()} ${describe(s.files)}`
       const parts = [`Scan ${what}`]
       if (p.projection !== undefined) parts.push(`projection=[${p.projection.join(", ")}]`)
       if (p.predicate !== undefined) parts.push(`predicate=${show(p.predicate)}`)
@@ -54,6 +55,8 @@ export const label = (p: Plan): string => {
       return `Slice offset=${p.offset} length=${p.length ?? "all"}`
     case "Concat":
       return `Concat how=${p.how}`
+    case "Cache":
+      return `Cache id=${p.id}`
   }
 }
 

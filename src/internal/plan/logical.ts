@@ -10,12 +10,25 @@ import type { ExprNode } from "../../Expr/Expr.ts"
 import type { Field } from "../../Frame/DataType.ts"
 import type { ReadCsvOptions } from "../csv/options.ts"
 import type { Frame } from "../frame.ts"
+import { extraHiveFields, type FileSet } from "./files.ts"
 
-/** Where a scan reads from. File sources carry their schema once known (given by the user or read from metadata). */
+/**
+ * Where a scan reads from. File sources read a `FileSet` (one path, a glob, or a list, with hive partitions) and
+ * carry the files' schema once known (given by the user, or read from the first file's metadata); the scan's
+ * output schema is that schema followed by the partition columns (see `scanSchema`).
+ */
 export type ScanSource =
   | { readonly _tag: "Memory"; readonly frame: Frame }
-  | { readonly _tag: "Parquet"; readonly path: string; readonly schema: ReadonlyArray<Field> | undefined }
-  | { readonly _tag: "Csv"; readonly path: string; readonly options: ReadCsvOptions; readonly schema: ReadonlyArray<Field> | undefined }
+  | { readonly _tag: "Parquet"; readonly files: FileSet; readonly schema: ReadonlyArray<Field> | undefined }
+  | { readonly _tag: "Csv"; readonly files: FileSet; readonly options: ReadCsvOptions; readonly schema: ReadonlyArray<Field> | undefined }
+
+/** A scan's output schema: the file columns then the hive partition columns; undefined while not known. */
+export const scanSchema = (source: ScanSource): ReadonlyArray<Field> | undefined => {
+  if (source._tag === "Memory") return source.frame.schema
+  if (source.schema === undefined || source.files.hiveFields === undefined) return undefined
+  const extra = extraHiveFields(source.files, source.schema)
+  return extra.length === 0 ? source.schema : [...source.schema, ...extra]
+}
 
 export interface JoinSpec {
   readonly how?: "inner" | "left" | "right" | "full" | "semi" | "anti" | "cross"
@@ -68,6 +81,11 @@ export type Plan =
   | { readonly _tag: "Unique"; readonly input: Plan; readonly options: UniqueSpec }
   | { readonly _tag: "Slice"; readonly input: Plan; readonly offset: number; readonly length: number | undefined }
   | { readonly _tag: "Concat"; readonly inputs: ReadonlyArray<Plan>; readonly how: "vertical" | "diagonal" | "horizontal" }
+  /**
+   * A subplan that occurs more than once (placed by `commonSubplan`, as Polars' `Cache`): every `Cache` with the same
+   * `id` has the same input, which runs once; the other occurrences reuse its result.
+   */
+  | { readonly _tag: "Cache"; readonly input: Plan; readonly id: number }
 
 export type Scan = Extract<Plan, { _tag: "Scan" }>
 

@@ -33,7 +33,7 @@ import type { IR } from "../expr/ir.ts"
 import * as F from "../frame.ts"
 import type { Frame } from "../frame.ts"
 import * as Verbs from "../verbs/index.ts"
-import { children, type Plan, refs } from "./logical.ts"
+import { children, type Plan, refs, scanSchema } from "./logical.ts"
 
 /** The output schema of a node. */
 export interface Resolved {
@@ -181,7 +181,7 @@ const compute = (p: Plan): Entry => {
 const computeSchema = (p: Plan, problems: Array<Problem>): Resolved => {
   switch (p._tag) {
     case "Scan": {
-      const base = p.source._tag === "Memory" ? p.source.frame.schema : p.source.schema
+      const base = scanSchema(p.source)
       if (base === undefined) return UNKNOWN
       const full = known(base)
       if (p.predicate !== undefined) checkBool(typeExprs(full, [p.predicate], "row", problems)[0], problems)
@@ -256,6 +256,8 @@ const computeSchema = (p: Plan, problems: Array<Problem>): Resolved => {
       return byEmptyRun([schemaOf(p.input)], ([f]) => Verbs.unique(f!, p.options), problems)
     case "Concat":
       return byEmptyRun(p.inputs.map(schemaOf), (fs) => Verbs.concat(fs, p.how), problems)
+    case "Cache":
+      return schemaOf(p.input)
     case "Slice": {
       if (p.length !== undefined && !(Number.isInteger(p.length) && p.length >= 0))
         problems.push(new InvalidArgument({ argument: "length", message: `length must be a non-negative integer, got ${p.length}` }))

@@ -4,6 +4,7 @@
  * @internal
  */
 import type { Plan } from "../logical.ts"
+import { commonSubplan } from "./commonSubplan.ts"
 import { filterFusion } from "./filterFusion.ts"
 import { predicatePushdown } from "./predicatePushdown.ts"
 import { projectionPushdown } from "./projectionPushdown.ts"
@@ -12,10 +13,22 @@ import { simplifyExpr } from "./simplifyExpr.ts"
 import { slicePushdown } from "./slicePushdown.ts"
 
 export type { Rule } from "./rule.ts"
-export { filterFusion, predicatePushdown, projectionPushdown, simplifyExpr, slicePushdown, toFixedPoint }
+export { commonSubplan, filterFusion, predicatePushdown, projectionPushdown, simplifyExpr, slicePushdown, toFixedPoint }
 
-/** The default rules, in the order they run. */
-export const defaultRules: ReadonlyArray<Rule> = [simplifyExpr, filterFusion, predicatePushdown, filterFusion, simplifyExpr, slicePushdown, projectionPushdown]
+/**
+ * The default rules, in the order they run. `commonSubplan` comes last: it merges the subplans the other rules
+ * produced, and its `Cache` nodes stop pushdowns (a later round leaves them as they are).
+ */
+export const defaultRules: ReadonlyArray<Rule> = [
+  simplifyExpr,
+  filterFusion,
+  predicatePushdown,
+  filterFusion,
+  simplifyExpr,
+  slicePushdown,
+  projectionPushdown,
+  commonSubplan
+]
 
 /** Optimizes a resolved plan; returns it unchanged when no rule applies. */
 export const optimize = (plan: Plan, rules: ReadonlyArray<Rule> = defaultRules): Plan => {

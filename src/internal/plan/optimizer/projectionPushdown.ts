@@ -11,7 +11,7 @@
  */
 import type { ExprNode } from "../../../Expr/Expr.ts"
 import { outputName } from "../../../Expr/Expr.ts"
-import { joinKeys, type Plan, refs } from "../logical.ts"
+import { joinKeys, type Plan, refs, scanSchema } from "../logical.ts"
 import { sameSchema, schemaOf } from "../resolve.ts"
 import type { Rule } from "./rule.ts"
 
@@ -33,7 +33,7 @@ const prune = (p: Plan, need: Need): Plan => {
   switch (p._tag) {
     case "Scan": {
       if (need === undefined) return p
-      const base = p.source._tag === "Memory" ? p.source.frame.schema : p.source.schema
+      const base = scanSchema(p.source)
       if (base === undefined) return p
       let cols = base.map((f) => f.name).filter((n) => need.has(n) && (p.projection === undefined || p.projection.includes(n)))
       // at least one column, so that the height survives (e.g. `select(len())`)
@@ -81,6 +81,9 @@ const prune = (p: Plan, need: Need): Plan => {
     }
     case "Slice":
       return { ...p, input: prune(p.input, need) }
+    case "Cache":
+      // every occurrence must keep the same input: narrow it only by what it reads itself
+      return { ...p, input: prune(p.input, undefined) }
     case "Concat": {
       if (p.how !== "vertical" || need === undefined) return { ...p, inputs: p.inputs.map((i) => prune(i, undefined)) }
       const inputs = p.inputs.map((i) => {

@@ -30,6 +30,7 @@ export const maxRows = (p: Plan): number | undefined => {
     case "Rename":
     case "Sort":
     case "Unique":
+    case "Cache":
       return maxRows(p.input)
     default:
       return undefined
