@@ -368,6 +368,178 @@ export class Expr<out N extends string = string, out T = unknown> implements Pip
     return this.fn("rank", [], { method, descending: options.descending ?? false })
   }
 
+  // ---- time series: rolling windows, series operations, EWM (family TS2: fn/rolling.ts, fn/series.ts, fn/ewm.ts) ----
+  /**
+   * Sum over a sliding window of `windowSize` rows (this row and the `windowSize - 1` before it, or centred with
+   * `center`), as Polars `rolling_sum`. Nulls are skipped; a window with fewer than `minSamples` (default
+   * `windowSize`) non-null values gives null. Integers → Int64, floats → Float64, Boolean → UInt32; with
+   * `weights` (one per window row, the last on the newest row): Σ wᵢxᵢ in Float64. Within `over` partitions.
+   */
+  rollingSum(windowSize: number, options: RollingOptions = {}): Expr<N, number> {
+    return this.fn("rollingSum", [], rollingOpts(windowSize, options))
+  }
+  /** Mean over a sliding window of rows (Float64), as Polars `rolling_mean`; with `weights`: Σ wᵢxᵢ / Σ wᵢ. See `rollingSum`. */
+  rollingMean(windowSize: number, options: RollingOptions = {}): Expr<N, number> {
+    return this.fn("rollingMean", [], rollingOpts(windowSize, options))
+  }
+  /** Minimum over a sliding window of rows (same dtype: numeric or temporal), as Polars `rolling_min`. See `rollingSum`. */
+  rollingMin(windowSize: number, options: RollingOptions = {}): Expr<N, T> {
+    return this.fn("rollingMin", [], rollingOpts(windowSize, options))
+  }
+  /** Maximum over a sliding window of rows (same dtype), as Polars `rolling_max`. See `rollingSum`. */
+  rollingMax(windowSize: number, options: RollingOptions = {}): Expr<N, T> {
+    return this.fn("rollingMax", [], rollingOpts(windowSize, options))
+  }
+  /** Standard deviation over a sliding window of rows (Float64, `ddof` default 1; null when count ≤ ddof), as Polars `rolling_std`. */
+  rollingStd(windowSize: number, options: RollingOptions & { readonly ddof?: number } = {}): Expr<N, number> {
+    return this.fn("rollingStd", [], { ...rollingOpts(windowSize, options), ddof: options.ddof ?? 1 })
+  }
+  /** Variance over a sliding window of rows (Float64, `ddof` default 1), as Polars `rolling_var`. */
+  rollingVar(windowSize: number, options: RollingOptions & { readonly ddof?: number } = {}): Expr<N, number> {
+    return this.fn("rollingVar", [], { ...rollingOpts(windowSize, options), ddof: options.ddof ?? 1 })
+  }
+  /** Median over a sliding window of rows (Float64, linear interpolation), as Polars `rolling_median`. */
+  rollingMedian(windowSize: number, options: RollingOptions = {}): Expr<N, number> {
+    return this.fn("rollingMedian", [], rollingOpts(windowSize, options))
+  }
+  /** The `q` quantile over a sliding window of rows (Float64, `interpolation` default "nearest"), as Polars `rolling_quantile`. */
+  rollingQuantile(q: number, windowSize: number, options: RollingOptions & { readonly interpolation?: QuantileInterpolation } = {}): Expr<N, number> {
+    return this.fn("rollingQuantile", [], { ...rollingOpts(windowSize, options), q, interpolation: options.interpolation ?? "nearest" })
+  }
+  /** Number of non-null values in a sliding window of rows (UInt32; null under `minSamples`, default `windowSize`). */
+  rollingCount(windowSize: number, options: RollingOptions = {}): Expr<N, number> {
+    return this.fn("rollingCount", [], rollingOpts(windowSize, options))
+  }
+  /**
+   * A custom aggregation over a sliding window of rows, as Polars `rolling_map`: `f` gets a Float64Array view of
+   * the window's non-null values (valid only during the call) and returns a number, or null. Slow path: one JS call
+   * per row and O(windowSize) per row.
+   */
+  rollingMap(f: (window: Float64Array) => number | null, windowSize: number, options: RollingOptions = {}): Expr<N, number> {
+    return this.fn("rollingMap", [], { ...rollingOpts(windowSize, options), map: f })
+  }
+  /**
+   * Sum over a look-back window of a duration on an index column `by` (Date, Timestamp, or an integer with "Ni"
+   * durations), as Polars `rolling_sum_by`: for row i the rows with `by` in `(by[i] - windowSize, by[i]]`
+   * (`closed` "right", default; "left", "both", "none" move the ends). `minSamples` default 1. `by` must be sorted
+   * (within each `over` partition): otherwise `ComputeError` (NotSorted, with the first offending row).
+   */
+  rollingSumBy(by: string | Expr, windowSize: string, options: RollingByOptions = {}): Expr<N, number> {
+    return this.fn("rollingSumBy", [from(by)], rollingByOpts(windowSize, options))
+  }
+  /** Mean over a duration window on `by`, as Polars `rolling_mean_by`. See `rollingSumBy`. */
+  rollingMeanBy(by: string | Expr, windowSize: string, options: RollingByOptions = {}): Expr<N, number> {
+    return this.fn("rollingMeanBy", [from(by)], rollingByOpts(windowSize, options))
+  }
+  /** Minimum over a duration window on `by`, as Polars `rolling_min_by`. See `rollingSumBy`. */
+  rollingMinBy(by: string | Expr, windowSize: string, options: RollingByOptions = {}): Expr<N, T> {
+    return this.fn("rollingMinBy", [from(by)], rollingByOpts(windowSize, options))
+  }
+  /** Maximum over a duration window on `by`, as Polars `rolling_max_by`. See `rollingSumBy`. */
+  rollingMaxBy(by: string | Expr, windowSize: string, options: RollingByOptions = {}): Expr<N, T> {
+    return this.fn("rollingMaxBy", [from(by)], rollingByOpts(windowSize, options))
+  }
+  /** Standard deviation over a duration window on `by` (`ddof` default 1), as Polars `rolling_std_by`. */
+  rollingStdBy(by: string | Expr, windowSize: string, options: RollingByOptions & { readonly ddof?: number } = {}): Expr<N, number> {
+    return this.fn("rollingStdBy", [from(by)], { ...rollingByOpts(windowSize, options), ddof: options.ddof ?? 1 })
+  }
+  /** Variance over a duration window on `by` (`ddof` default 1), as Polars `rolling_var_by`. */
+  rollingVarBy(by: string | Expr, windowSize: string, options: RollingByOptions & { readonly ddof?: number } = {}): Expr<N, number> {
+    return this.fn("rollingVarBy", [from(by)], { ...rollingByOpts(windowSize, options), ddof: options.ddof ?? 1 })
+  }
+  /** Median over a duration window on `by`, as Polars `rolling_median_by`. */
+  rollingMedianBy(by: string | Expr, windowSize: string, options: RollingByOptions = {}): Expr<N, number> {
+    return this.fn("rollingMedianBy", [from(by)], rollingByOpts(windowSize, options))
+  }
+  /** The `q` quantile over a duration window on `by`, as Polars `rolling_quantile_by` (interpolation default "nearest"). */
+  rollingQuantileBy(
+    by: string | Expr,
+    q: number,
+    windowSize: string,
+    options: RollingByOptions & { readonly interpolation?: QuantileInterpolation } = {}
+  ): Expr<N, number> {
+    return this.fn("rollingQuantileBy", [from(by)], { ...rollingByOpts(windowSize, options), q, interpolation: options.interpolation ?? "nearest" })
+  }
+  /** Number of non-null values in a duration window on `by` (UInt32). */
+  rollingCountBy(by: string | Expr, windowSize: string, options: RollingByOptions = {}): Expr<N, number> {
+    return this.fn("rollingCountBy", [from(by)], rollingByOpts(windowSize, options))
+  }
+  /** A custom aggregation over a duration window on `by` (see `rollingMap`; slow path). */
+  rollingMapBy(f: (window: Float64Array) => number | null, by: string | Expr, windowSize: string, options: RollingByOptions = {}): Expr<N, number> {
+    return this.fn("rollingMapBy", [from(by)], { ...rollingByOpts(windowSize, options), map: f })
+  }
+  /**
+   * Shifts values down by `n` rows (a lag; negative `n` shifts up, a lead), as Polars `shift`; the `n` rows
+   * without a source take `fillValue` (cast to the dtype) or null. Within `over` partitions.
+   */
+  shift(n = 1, fillValue?: IntoExpr): Expr<N, T> {
+    return this.fn("shift", fillValue === undefined ? [] : [fillValue], { n })
+  }
+  /** The value `n` rows before (`shift(n)`). */
+  lag(n = 1): Expr<N, T> {
+    return this.shift(n)
+  }
+  /** The value `n` rows after (`shift(-n)`). */
+  lead(n = 1): Expr<N, T> {
+    return this.shift(-n)
+  }
+  /**
+   * `x[i] - x[i - n]`, as Polars `diff` (null_behavior "ignore"): signed integers and floats keep their dtype
+   * (integers wrap), unsigned → Int64, Date → Duration("ms"), Timestamp → Duration(unit).
+   */
+  diff(n = 1): Expr<N, number> {
+    return this.fn("diff", [], { n })
+  }
+  /** `x[i] / x[i - n] - 1` (Float64), as Polars `pct_change` (nulls are not filled first). */
+  pctChange(n = 1): Expr<N, number> {
+    return this.fn("pctChange", [], { n })
+  }
+  /** Fills nulls with the last non-null value (at most `limit` in a row), as Polars `forward_fill` / `fill_null(strategy="forward")`. */
+  forwardFill(limit?: number): Expr<N, T> {
+    return this.fn("forwardFill", [], limit === undefined ? {} : { limit })
+  }
+  /** Fills nulls with the next non-null value (at most `limit` in a row), as Polars `backward_fill`. */
+  backwardFill(limit?: number): Expr<N, T> {
+    return this.fn("backwardFill", [], limit === undefined ? {} : { limit })
+  }
+  /**
+   * Fills interior nulls, as Polars `interpolate`: "linear" (default; Float64, Float32 for Float32) on the row
+   * position, "nearest" (same dtype; the next value on a tie). Leading and trailing nulls stay null.
+   */
+  interpolate(method: "linear" | "nearest" = "linear"): Expr<N, number> {
+    return this.fn("interpolate", [], { method })
+  }
+  /** Linear interpolation of interior nulls on the values of `by` (numeric, Date or Timestamp; no nulls), as Polars `interpolate_by`. */
+  interpolateBy(by: string | Expr): Expr<N, number> {
+    return this.fn("interpolateBy", [from(by)])
+  }
+  /**
+   * Exponentially weighted mean, as Polars `ewm_mean`: decay given by exactly one of `alpha`, `span`
+   * (α = 2 / (span + 1)), `halfLife` (α = 1 - exp(-ln 2 / halfLife)), `com` (α = 1 / (1 + com)); `adjust` (default
+   * true) uses the normalized weights (1 - α)^i, else y = (1 - α) y + α x; `ignoreNulls` (default false, as Polars)
+   * skips nulls instead of decaying through them; `minSamples` default 1. Null rows give null. Float64.
+   */
+  ewmMean(options: EwmOptions): Expr<N, number> {
+    return this.fn("ewmMean", [], ewmOpts(options))
+  }
+  /** Exponentially weighted standard deviation, as Polars `ewm_std` (`bias` default false). See `ewmMean`. */
+  ewmStd(options: EwmOptions & { readonly bias?: boolean }): Expr<N, number> {
+    return this.fn("ewmStd", [], { ...ewmOpts(options), bias: options.bias ?? false })
+  }
+  /** Exponentially weighted variance, as Polars `ewm_var` (`bias` default false). See `ewmMean`. */
+  ewmVar(options: EwmOptions & { readonly bias?: boolean }): Expr<N, number> {
+    return this.fn("ewmVar", [], { ...ewmOpts(options), bias: options.bias ?? false })
+  }
+  /**
+   * Time-decayed exponentially weighted mean over the index `by` (Date, Timestamp, or integer with "Ni"), as Polars
+   * `ewm_mean_by`: y = a·y + (1 - a)·x with a = exp(-ln 2 · Δt / halfLife) (a duration such as "1h"). `by` must
+   * be sorted and without nulls.
+   */
+  ewmMeanBy(by: string | Expr, options: { readonly halfLife: string }): Expr<N, number> {
+    return this.fn("ewmMeanBy", [from(by)], { halfLife: options.halfLife })
+  }
+  // ---- end of time series (TS2) ----
+
   /**
    * Evaluates the expression within groups of `partitionBy` and maps the result back to the rows, as Polars
    * `over`: an aggregation is broadcast to every row of its group; a row-wise or cumulative expression is computed
@@ -617,3 +789,57 @@ export const show = (node: ExprNode): string => {
       return `${show(node.input)}.over(${node.partitionBy.map(show).join(", ")})`
   }
 }
+
+// ---- time series options (family TS2) ----
+
+/** Options of rolling windows by row count, as Polars `rolling_*`. @since 0.1.0 @category models */
+export interface RollingOptions {
+  /** One weight per window row (the last weight on the newest row); see each function. */
+  readonly weights?: ReadonlyArray<number>
+  /** Fewest non-null values for a non-null result (default: `windowSize`). */
+  readonly minSamples?: number
+  /** Centre the window on the row (default false). */
+  readonly center?: boolean
+}
+
+/** Options of rolling windows by duration, as Polars `rolling_*_by`. @since 0.1.0 @category models */
+export interface RollingByOptions {
+  /** Which window ends are included (default "right": `(t - windowSize, t]`). */
+  readonly closed?: "left" | "right" | "both" | "none"
+  /** Fewest non-null values for a non-null result (default 1). */
+  readonly minSamples?: number
+}
+
+/** Decay and null handling of EWM functions, as Polars `ewm_*` (exactly one of alpha, span, halfLife, com). @since 0.1.0 @category models */
+export interface EwmOptions {
+  readonly alpha?: number
+  readonly span?: number
+  readonly halfLife?: number
+  readonly com?: number
+  readonly adjust?: boolean
+  readonly minSamples?: number
+  readonly ignoreNulls?: boolean
+}
+
+const rollingOpts = (windowSize: number, o: RollingOptions): { readonly [k: string]: unknown } => ({
+  windowSize,
+  ...(o.weights !== undefined ? { weights: o.weights } : {}),
+  ...(o.minSamples !== undefined ? { minSamples: o.minSamples } : {}),
+  center: o.center ?? false
+})
+
+const rollingByOpts = (windowSize: string, o: RollingByOptions): { readonly [k: string]: unknown } => ({
+  windowSize,
+  closed: o.closed ?? "right",
+  minSamples: o.minSamples ?? 1
+})
+
+const ewmOpts = (o: EwmOptions): { readonly [k: string]: unknown } => ({
+  ...(o.alpha !== undefined ? { alpha: o.alpha } : {}),
+  ...(o.span !== undefined ? { span: o.span } : {}),
+  ...(o.halfLife !== undefined ? { halfLife: o.halfLife } : {}),
+  ...(o.com !== undefined ? { com: o.com } : {}),
+  adjust: o.adjust ?? true,
+  minSamples: o.minSamples ?? 1,
+  ignoreNulls: o.ignoreNulls ?? false
+})
