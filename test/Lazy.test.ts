@@ -18,6 +18,8 @@ import { writeCsv } from "../src/Source/Csv.ts"
 import { readParquet, writeParquet } from "../src/Source/Parquet.ts"
 import { scanCsv, scanParquet } from "../src/Source/Scan.ts"
 import * as FastCheck from "../src/Testing/FastCheck.ts"
+import { groupByDynamic } from "../src/TimeSeries/GroupByDynamic.ts"
+import { joinAsof } from "../src/TimeSeries/JoinAsof.ts"
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 const shared = path.resolve(repoRoot, "../shared/data")
@@ -266,6 +268,11 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.constant<Op>((q) => LazyFrame.unique(q)),
   fc.constant<Op>((q) => LazyFrame.unique(q, { subset: ["k"], keep: "last" })),
   fc.constant<Op>((q) => LazyFrame.concat([q, q])),
+  fc.constant<Op>((q) => LazyFrame.drop(LazyFrame.filter(LazyFrame.withRowIndex(q, "i"), col("i").gt(1)), "i")),
+  fc.constant<Op>((q) =>
+    LazyFrame.select(LazyFrame.unpivot(q, { index: ["k", "b"], on: ["a"], valueName: "a" }), "a", "b", "k")
+  ),
+  fc.integer({ min: 0, max: 4 }).map((seed): Op => (q) => LazyFrame.sample(q, { fraction: 0.5, seed })),
   fc.constant<Op>((q) =>
     LazyFrame.select(
       LazyFrame.groupBy(q, "k").agg(col("a").max().alias("a"), col("b").sum().alias("b")),
@@ -444,7 +451,8 @@ layer(NodeServices.layer)("multi-file scans", (it) => {
         text,
         [
           'Select [col("id"), col("v"), col("year")]',
-          `  Scan parquet ${JSON.stringify(`${dir}/**/*.parquet`)} files=6 hive=[year, region] projection=[id, v, year] predicate=(((col("year") >= 2021) & (col("region") == "eu")) & (col("id") < 7))`
+          // files=2/6: partition pruning keeps 2 of the 6 files, known from the paths alone
+          `  Scan parquet ${JSON.stringify(`${dir}/**/*.parquet`)} files=2/6 hive=[year, region] projection=[id, v, year] predicate=(((col("year") >= 2021) & (col("region") == "eu")) & (col("id") < 7))`
         ].join("\n")
       )
       const out = yield* LazyFrame.collect(q).pipe(Effect.provideService(ScanObserver, (e) => events.push(e)))
@@ -612,6 +620,241 @@ layer(NodeServices.layer)("multi-file scans", (it) => {
       const bad = yield* Effect.flip(LazyFrame.collect(scanParquet(`${dir}/**/*.parquet`)))
       assert.strictEqual(bad._tag, "SourceError")
       assert.include(bad.message, "id")
+    })
+  )
+})
+
+// ---------------------------------------------------------------------------------------------------------------
+// every eager verb lazily: the same result as the eager verb, and the node in the plan
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Collects a lazy frame (optimized and not) and checks both against the eager result. */
+const sameAsEager = (lazy: LazyFrame.LazyFrame<unknown, never>, eager: Effect.Effect<Frame.Frame, unknown>) =>
+  Effect.gen(function* () {
+    const want = yield* eager
+    const got = yield* LazyFrame.collect(lazy)
+    const raw = yield* LazyFrame.collect(lazy, { optimize: false })
+    assert.deepStrictEqual(got.schema, want.schema)
+    assert.deepStrictEqual(Frame.toRows(got), Frame.toRows(want))
+    assert.deepStrictEqual(Frame.toRows(raw), Frame.toRows(want))
+  })
+
+const long = Frame.make({
+  id: Int32Array.of(1, 1, 2, 2, 3),
+  key: ["a", "b", "a", "b", "a"],
+  val: [1.5, 2.5, 3.5, 4.5, 5.5]
+}).pipe(Effect.runSync)
+
+describe("lazy verbs: the eager verb's result, and the node in the plan", () => {
+  it.effect("pivot is a MapFrame barrier with a data-dependent schema", () =>
+    Effect.gen(function* () {
+      const opts = { on: "key", index: "id", values: "val" } as const
+      const q = LazyFrame.fromFrame(long).pipe(LazyFrame.filter(col("val").gt(2)), LazyFrame.pivot(opts), LazyFrame.filter(col("id").gtEq(2)))
+      assert.strictEqual(
+        yield* LazyFrame.explain(q),
+        [
+          'Filter (col("id") >= 2)',
+          "  MapFrame pivot on=key index=[id] values=val aggregate=first",
+          '    Scan memory 5x3 predicate=(col("val") > 2)'
+        ].join("\n")
+      )
+      yield* sameAsEager(q, pipe(long, Frame.filter(col("val").gt(2)), Frame.pivot(opts), Frame.filter(col("id").gtEq(2))))
+      // the pivoted columns are known only when it runs: schema fails, and a bad reference above fails at run time
+      assert.strictEqual((yield* Effect.flip(LazyFrame.schema(q)))._tag, "InvalidArgument")
+      assert.strictEqual((yield* Effect.flip(LazyFrame.collect(LazyFrame.select(q, "zz"))))._tag, "ColumnNotFound")
+      // the input side is checked before running
+      const bad = yield* Effect.flip(LazyFrame.collect(LazyFrame.pivot(LazyFrame.fromFrame(long), { on: "nope", index: "id", values: "val" })))
+      assert.strictEqual(bad._tag, "ColumnNotFound")
+    })
+  )
+
+  it.effect("unpivot: filters on index columns move below it; the input is narrowed to index and on", () =>
+    Effect.gen(function* () {
+      const opts = { index: ["k"], on: ["a", "b"] }
+      const q = lf.pipe(LazyFrame.unpivot(opts), LazyFrame.filter(col("k").eq("x").and(col("value").gt(2))))
+      assert.strictEqual(
+        yield* LazyFrame.explain(q),
+        ['Filter (col("value") > 2)', "  Unpivot on=[a, b] index=[k]", '    Scan memory 4x3 predicate=(col("k") == "x")'].join("\n")
+      )
+      yield* sameAsEager(q, pipe(base, Frame.unpivot(opts), Frame.filter(col("k").eq("x").and(col("value").gt(2)))))
+      const narrow = lf.pipe(LazyFrame.unpivot({ index: ["k"], on: ["a"] }))
+      assert.strictEqual(yield* LazyFrame.explain(narrow), "Unpivot on=[a] index=[k]\n  Scan memory 4x3 projection=[a, k]")
+      yield* sameAsEager(narrow, Frame.unpivot(base, { index: ["k"], on: ["a"] }))
+    })
+  )
+
+  it.effect("explode: filters on other columns move below it, filters on the exploded column stay", () =>
+    Effect.gen(function* () {
+      const f = yield* Frame.make({ id: [1, 2, 3, 4], l: [[1, 2], [], null, [3, 4]], s: ["p", "q", "r", "s"] })
+      const pred = col("id").gtEq(2).and(col("l").isNull().or(col("l").gt(3)))
+      const q = LazyFrame.fromFrame(f).pipe(LazyFrame.explode("l"), LazyFrame.filter(pred), LazyFrame.select("id", "l"))
+      assert.strictEqual(
+        yield* LazyFrame.explain(q),
+        [
+          'Select [col("id"), col("l")]',
+          '  Filter (col("l").isNull() | (col("l") > 3))',
+          "    Explode [l]",
+          '      Scan memory 4x3 projection=[id, l] predicate=(col("id") >= 2)'
+        ].join("\n")
+      )
+      yield* sameAsEager(q, pipe(f, Frame.explode("l"), Frame.filter(pred), Frame.select("id", "l")))
+    })
+  )
+
+  it.effect("describe and nullCount are MapFrame barriers with a schema known before running", () =>
+    Effect.gen(function* () {
+      const q = lf.pipe(LazyFrame.filter(col("a").gt(1)), LazyFrame.describe, LazyFrame.filter(col("statistic").eq("mean")))
+      assert.strictEqual(
+        yield* LazyFrame.explain(q),
+        ['Filter (col("statistic") == "mean")', "  MapFrame describe", '    Scan memory 4x3 predicate=(col("a") > 1)'].join("\n")
+      )
+      yield* sameAsEager(q, pipe(base, Frame.filter(col("a").gt(1)), Frame.describe, Frame.filter(col("statistic").eq("mean"))))
+      assert.deepStrictEqual(
+        (yield* LazyFrame.schema(q)).map((f) => f.name),
+        ["statistic", "a", "b", "k"]
+      )
+      const n = LazyFrame.nullCount(lf.pipe(LazyFrame.select("a", "k")))
+      assert.strictEqual(yield* LazyFrame.explain(n), 'MapFrame nullCount\n  Select [col("a"), col("k")]\n    Scan memory 4x3 projection=[a, k]')
+      yield* sameAsEager(n, pipe(base, Frame.select("a", "k"), Frame.nullCount))
+    })
+  )
+
+  it.effect("sample is a MapFrame barrier: deterministic with a seed; unseeded samples are not merged", () =>
+    Effect.gen(function* () {
+      const q = lf.pipe(LazyFrame.sample({ n: 2, seed: 3 }), LazyFrame.filter(col("a").gt(1)), LazyFrame.head(1))
+      assert.strictEqual(
+        yield* LazyFrame.explain(q),
+        ["Slice offset=0 length=1", '  Filter (col("a") > 1)', "    MapFrame sample n=2 seed=3", "      Scan memory 4x3"].join("\n")
+      )
+      yield* sameAsEager(q, pipe(base, Frame.sample({ n: 2, seed: 3 }), Frame.filter(col("a").gt(1)), Frame.head(1)))
+      const seeded = LazyFrame.join(lf.pipe(LazyFrame.sample({ n: 3, seed: 1 })), lf.pipe(LazyFrame.sample({ n: 3, seed: 1 })), { on: "a" })
+      assert.include(yield* LazyFrame.explain(seeded), "Cache id=0")
+      const unseeded = LazyFrame.join(lf.pipe(LazyFrame.sample({ n: 3 })), lf.pipe(LazyFrame.sample({ n: 3 })), { on: "a" })
+      assert.notInclude(yield* LazyFrame.explain(unseeded), "Cache")
+      assert.strictEqual((yield* Effect.flip(LazyFrame.collect(lf.pipe(LazyFrame.sample({ n: 9 })))))._tag, "InvalidArgument")
+    })
+  )
+
+  it.effect("withRowIndex: head moves below it, filters stay above it", () =>
+    Effect.gen(function* () {
+      const q = lf.pipe(LazyFrame.withRowIndex("i", 10), LazyFrame.filter(col("a").gt(1)), LazyFrame.select("i", "k"))
+      assert.strictEqual(
+        yield* LazyFrame.explain(q),
+        ['Select [col("i"), col("k")]', '  Filter (col("a") > 1)', "    WithRowIndex name=i offset=10", "      Scan memory 4x3 projection=[a, k]"].join("\n")
+      )
+      yield* sameAsEager(q, pipe(base, Frame.withRowIndex("i", 10), Frame.filter(col("a").gt(1)), Frame.select("i", "k")))
+      const h = lf.pipe(LazyFrame.withRowIndex(), LazyFrame.head(2))
+      assert.strictEqual(yield* LazyFrame.explain(h), "WithRowIndex name=index offset=0\n  Scan memory 4x3 limit=2")
+      yield* sameAsEager(h, pipe(base, Frame.withRowIndex(), Frame.head(2)))
+      assert.strictEqual((yield* Effect.flip(LazyFrame.collect(lf.pipe(LazyFrame.withRowIndex("a")))))._tag, "DuplicateColumn")
+    })
+  )
+
+  const trades = Frame.make({
+    t: BigInt64Array.of(1n, 2n, 5n, 6n, 10n, 11n),
+    s: ["a", "b", "a", "b", "a", "b"],
+    px: [10, 20, 11, 21, 12, 22],
+    junk: [0, 0, 0, 0, 0, 0]
+  }).pipe(Effect.runSync)
+  const quotes = Frame.make({
+    t: BigInt64Array.of(0n, 0n, 4n, 5n, 9n),
+    s: ["a", "b", "a", "b", "b"],
+    bid: [9.5, 19.5, 10.5, 20.5, 21.5],
+    junk: [1, 1, 1, 1, 1]
+  }).pipe(Effect.runSync)
+
+  it.effect("joinAsof: filters on left `by` columns move into the left input only; inputs are narrowed", () =>
+    Effect.gen(function* () {
+      const opts = { on: "t", by: "s" } as const
+      const pred = col("s").eq("a").and(col("bid").gt(10))
+      const q = LazyFrame.fromFrame(trades).pipe(
+        LazyFrame.joinAsof(LazyFrame.fromFrame(quotes), opts),
+        LazyFrame.filter(pred),
+        LazyFrame.select("t", "px", "bid")
+      )
+      assert.strictEqual(
+        yield* LazyFrame.explain(q),
+        [
+          'Select [col("t"), col("px"), col("bid")]',
+          '  Filter (col("bid") > 10)',
+          "    JoinAsof on=t by=[s] strategy=backward",
+          // `junk` is on both sides: both keep it, so that the suffixed name does not change
+          '      Scan memory 6x4 predicate=(col("s") == "a")',
+          "      Scan memory 5x4"
+        ].join("\n")
+      )
+      yield* sameAsEager(q, pipe(trades, joinAsof(quotes, opts), Frame.filter(pred), Frame.select("t", "px", "bid")))
+      // hand-computed: a@1 → no quote ≤ 1 for a except t=0 (9.5), a@5 → t=4 (10.5), a@10 → t=4 (10.5)
+      assert.deepStrictEqual(Frame.toRows(yield* LazyFrame.collect(q)), [
+        { t: 5n, px: 11, bid: 10.5 },
+        { t: 10n, px: 12, bid: 10.5 }
+      ])
+      // a column that neither side needs (and that does not collide) is not read
+      const narrow = LazyFrame.fromFrame(trades).pipe(
+        LazyFrame.drop("junk"),
+        LazyFrame.joinAsof(LazyFrame.fromFrame(quotes).pipe(LazyFrame.drop("junk")), opts),
+        LazyFrame.select("px", "bid")
+      )
+      assert.include(yield* LazyFrame.explain(narrow), "Scan memory 6x4 projection=[t, s, px]")
+      yield* sameAsEager(narrow, pipe(trades, Frame.drop("junk"), joinAsof(Frame.drop(quotes, "junk"), opts), Frame.select("px", "bid")))
+      const bad = yield* Effect.flip(LazyFrame.collect(LazyFrame.joinAsof(lf, lf, { on: "nope" })))
+      assert.strictEqual(bad._tag, "ColumnNotFound")
+    })
+  )
+
+  it.effect("groupByDynamic: a barrier for filters; its input is narrowed to index, by and aggregated columns", () =>
+    Effect.gen(function* () {
+      const opts = { index: "t", every: "5i", by: "s" } as const
+      const aggs = [col("px").sum().alias("px")]
+      const q = LazyFrame.fromFrame(trades).pipe(LazyFrame.groupByDynamic(opts, aggs), LazyFrame.filter(col("s").eq("b")))
+      assert.strictEqual(
+        yield* LazyFrame.explain(q),
+        [
+          'Filter (col("s") == "b")',
+          '  GroupByDynamic index=t every=5i by=[s] aggs=[col("px").sum().alias("px")]',
+          "    Scan memory 6x4 projection=[t, s, px]"
+        ].join("\n")
+      )
+      yield* sameAsEager(q, pipe(trades, groupByDynamic(opts, aggs), Frame.filter(col("s").eq("b"))))
+      // hand-computed: b at t = 2, 6, 11 → windows [0,5): 20, [5,10): 21, [10,15): 22
+      assert.deepStrictEqual(Frame.toRows(yield* LazyFrame.collect(q)), [
+        { s: "b", t: 0n, px: 20 },
+        { s: "b", t: 5n, px: 21 },
+        { s: "b", t: 10n, px: 22 }
+      ])
+      const bad = yield* Effect.flip(LazyFrame.collect(LazyFrame.groupByDynamic(LazyFrame.fromFrame(trades), opts, [col("zz").sum()])))
+      assert.strictEqual(bad._tag, "ColumnNotFound")
+    })
+  )
+})
+
+layer(NodeServices.layer)("hiveSchema", (it) => {
+  it.effect("explicit partition dtypes; unlisted keys are inferred; a value that does not parse is a SourceError", () =>
+    Effect.gen(function* () {
+      const dir = yield* writeDataset("parquet")
+      const lf = scanParquet(`${dir}/**/*.parquet`, { hiveSchema: { year: DT.Int16 } })
+      const schema = yield* LazyFrame.schema(lf)
+      assert.deepStrictEqual(
+        schema.slice(3).map((f) => [f.name, DT.format(f.dtype)]),
+        [
+          ["year", "i16"],
+          ["region", "str"]
+        ]
+      )
+      const q = pipe(lf, LazyFrame.filter(col("year").eq(2022)), LazyFrame.select("id", "year", "region"))
+      assert.include(yield* LazyFrame.explain(q), "files=2/6")
+      const out = yield* LazyFrame.collect(q)
+      assert.deepStrictEqual(
+        Frame.toRows(out),
+        expected((r) => r.year === 2022).map(({ id, year, region }) => ({ id, year: Number(year), region }))
+      )
+      assert.strictEqual(out.schema[1]!.dtype._tag, "Int16")
+      const csv = yield* writeDataset("csv")
+      const asUtf8 = yield* LazyFrame.collect(pipe(scanCsv(`${csv}/**/*.csv`, { hiveSchema: { year: DT.Utf8 } }), LazyFrame.select("year"), LazyFrame.head(1)))
+      assert.deepStrictEqual(Frame.toRows(asUtf8), [{ year: "2020" }])
+      const bad = yield* Effect.flip(LazyFrame.collect(scanParquet(`${dir}/**/*.parquet`, { hiveSchema: { region: DT.Int64 } })))
+      assert.strictEqual(bad._tag, "SourceError")
+      assert.include(bad.message, "region")
     })
   )
 })

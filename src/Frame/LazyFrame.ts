@@ -53,7 +53,24 @@ import * as L from "../internal/plan/logical.ts"
 import type { Plan } from "../internal/plan/logical.ts"
 import { optimize } from "../internal/plan/optimizer/index.ts"
 import { problemsOf, schemaOf, toError } from "../internal/plan/resolve.ts"
-import type { ConcatHow, EvalError, GroupByOptions, JoinOptions, SortOptions, UniqueOptions } from "./Frame.ts"
+import { collectStreaming, compile as compileStreaming, explainStreaming } from "../internal/stream/exec/index.ts"
+import { defaultOptions as streamDefaults } from "../internal/stream/exec/types.ts"
+import type { Stream } from "effect"
+import * as StreamM from "effect/Stream"
+import type { GroupByDynamicOptions, WindowError } from "../TimeSeries/GroupByDynamic.ts"
+import type { JoinAsofError, JoinAsofOptions } from "../TimeSeries/JoinAsof.ts"
+import { InvalidArgument as InvalidArgumentError } from "./Errors.ts"
+import type {
+  ConcatHow,
+  EvalError,
+  GroupByOptions,
+  JoinOptions,
+  PivotOptions,
+  SampleOptions,
+  SortOptions,
+  UniqueOptions,
+  UnpivotOptions
+} from "./Frame.ts"
 
 export type { NodeProfile } from "../internal/plan/execute.ts"
 
@@ -251,6 +268,126 @@ export const concat = <const Ls extends ReadonlyArray<AnyLazy>>(
   fromPlan({ _tag: "Concat", inputs: frames.map((f) => f.plan), how: options.how ?? "vertical" })
 
 // ---------------------------------------------------------------------------------------------------------------
+// reshaping, summaries, sampling, row index
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * Long to wide, as `Frame.pivot` (Polars `pivot`): one row per distinct `index`, one column per distinct value of
+ * `on`. A `MapFrame` node: an optimization barrier (filters, slices and projections above it stay above it, and
+ * its input is read whole). Its output columns depend on the data, so the nodes above it are checked when it runs
+ * (not before any I/O), and `schema` of such a plan fails with `InvalidArgument`.
+ * **Errors** `ColumnNotFound`, `TypeMismatch`, `DuplicateColumn` (a pivoted value equal to an index name).
+ * @since 0.1.0 @category reshaping
+ */
+export const pivot: {
+  (options: PivotOptions): <E, R>(self: LazyFrame<E, R>) => LazyFrame<E | EvalError | DuplicateColumn | InvalidArgument, R>
+  <E, R>(self: LazyFrame<E, R>, options: PivotOptions): LazyFrame<E | EvalError | DuplicateColumn | InvalidArgument, R>
+} = dual(2, (self: AnyLazy, options: PivotOptions) => wrap(self, { _tag: "MapFrame", input: self.plan, op: { verb: "pivot", options } }))
+
+/**
+ * Wide to long, as `Frame.unpivot` (Polars `unpivot`): `height × on.length` rows, column-major. Filters on
+ * `index` columns move below it; the input is narrowed to `index` and `on` when `on` is given.
+ * **Errors** `ColumnNotFound`, `TypeMismatch` (`on` columns without a common supertype).
+ * @since 0.1.0 @category reshaping
+ */
+export const unpivot: {
+  (options?: UnpivotOptions): <E, R>(self: LazyFrame<E, R>) => LazyFrame<E | ColumnNotFound | TypeMismatch, R>
+  <E, R>(self: LazyFrame<E, R>, options?: UnpivotOptions): LazyFrame<E | ColumnNotFound | TypeMismatch, R>
+} = dual(
+  (args) => isLazyFrame(args[0]),
+  (self: AnyLazy, options?: UnpivotOptions) => wrap(self, { _tag: "Unpivot", input: self.plan, options: options ?? {} })
+)
+
+/**
+ * One row per element of the List column(s), as `Frame.explode`. Filters that read none of the exploded columns
+ * move below it. **Errors** `ColumnNotFound`, `TypeMismatch` (not a List), `ShapeMismatch` (unequal list lengths).
+ * @since 0.1.0 @category reshaping
+ */
+export const explode: {
+  (columns: string | ReadonlyArray<string>): <E, R>(self: LazyFrame<E, R>) => LazyFrame<E | ColumnNotFound | TypeMismatch | ShapeMismatch, R>
+  <E, R>(self: LazyFrame<E, R>, columns: string | ReadonlyArray<string>): LazyFrame<E | ColumnNotFound | TypeMismatch | ShapeMismatch, R>
+} = dual(2, (self: AnyLazy, columns: string | ReadonlyArray<string>) =>
+  wrap(self, { _tag: "Explode", input: self.plan, columns: typeof columns === "string" ? [columns] : columns })
+)
+
+/**
+ * Summary statistics, as `Frame.describe` (Polars `describe`). A `MapFrame` node (barrier); its schema is known
+ * before running (a `statistic` column, then Float64 or Utf8 per input column).
+ * @since 0.1.0 @category summarizing
+ */
+export const describe = <E, R>(self: LazyFrame<E, R>): LazyFrame<E, R> =>
+  fromPlan({ _tag: "MapFrame", input: self.plan, op: { verb: "describe" } })
+
+/** The null count of every column (one row, UInt32), as `Frame.nullCount`. A `MapFrame` node (barrier). @since 0.1.0 @category summarizing */
+export const nullCount = <E, R>(self: LazyFrame<E, R>): LazyFrame<E, R> =>
+  fromPlan({ _tag: "MapFrame", input: self.plan, op: { verb: "nullCount" } })
+
+let nonce = 0
+
+/**
+ * A random sample of rows, as `Frame.sample` (deterministic for a `seed`). A `MapFrame` node (barrier). Without a
+ * seed each run draws again, and two unseeded samples are never merged by common subplan elimination.
+ * **Errors** `InvalidArgument` (n > height without replacement, a fraction outside [0, 1]).
+ * @since 0.1.0 @category slicing
+ */
+export const sample: {
+  (options: SampleOptions): <E, R>(self: LazyFrame<E, R>) => LazyFrame<E | InvalidArgument, R>
+  <E, R>(self: LazyFrame<E, R>, options: SampleOptions): LazyFrame<E | InvalidArgument, R>
+} = dual(2, (self: AnyLazy, options: SampleOptions) =>
+  wrap(self, { _tag: "MapFrame", input: self.plan, op: { verb: "sample", options, nonce: options.seed === undefined ? nonce++ : undefined } })
+)
+
+/**
+ * Prepends a UInt32 row-index column (default name "index", from `offset`), as `Frame.withRowIndex`. `head` moves
+ * below it; filters stay above it (the index counts the rows before filtering).
+ * **Errors** `DuplicateColumn` (the name exists), `InvalidArgument` (a bad offset).
+ * @since 0.1.0 @category projection
+ */
+export const withRowIndex: {
+  (name?: string, offset?: number): <E, R>(self: LazyFrame<E, R>) => LazyFrame<E | DuplicateColumn | InvalidArgument, R>
+  <E, R>(self: LazyFrame<E, R>, name?: string, offset?: number): LazyFrame<E | DuplicateColumn | InvalidArgument, R>
+} = dual(
+  (args) => isLazyFrame(args[0]),
+  (self: AnyLazy, name?: string, offset?: number) => wrap(self, { _tag: "WithRowIndex", input: self.plan, name: name ?? "index", offset: offset ?? 0 })
+)
+
+// ---------------------------------------------------------------------------------------------------------------
+// time series
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * As-of join, as `TimeSeries.joinAsof` (Polars `join_asof`): one output row per left row, in left order, with the
+ * matching right row's columns. Filters that read only left `by` columns move into the left input (they remove
+ * whole `by` groups, whose rows match only right rows of the same group); nothing moves into the right input.
+ * Both inputs are narrowed to the columns needed (keys and colliding names kept, so suffixes do not change).
+ * **Errors** `JoinAsofError`: `ColumnNotFound`, `TypeMismatch`, `InvalidArgument`, `InvalidDuration`, `NotSorted`,
+ * `DuplicateColumn`. A `NotSorted` left input whose unsorted rows are in a `by` group that a pushed-down filter
+ * removes is not reported (as in Polars, where the check runs on the filtered input).
+ * @since 0.1.0 @category joining
+ */
+export const joinAsof: {
+  <E2, R2>(right: LazyFrame<E2, R2>, options: JoinAsofOptions): <E, R>(left: LazyFrame<E, R>) => LazyFrame<E | E2 | JoinAsofError, R | R2>
+  <E, R, E2, R2>(left: LazyFrame<E, R>, right: LazyFrame<E2, R2>, options: JoinAsofOptions): LazyFrame<E | E2 | JoinAsofError, R | R2>
+} = dual(
+  (args) => isLazyFrame(args[0]) && isLazyFrame(args[1]),
+  (left: AnyLazy, right: AnyLazy, options: JoinAsofOptions) => wrap(left, { _tag: "JoinAsof", left: left.plan, right: right.plan, options })
+)
+
+/**
+ * Time windows aggregated, as `TimeSeries.groupByDynamic` (Polars `group_by_dynamic(...).agg(...)`). An
+ * optimization barrier for filters and slices (filters on `by` columns are not moved below it); its input is
+ * narrowed to the index, `by` and aggregated columns.
+ * **Errors** `WindowError` (see `TimeSeries.groupByDynamic`).
+ * @since 0.1.0 @category windows
+ */
+export const groupByDynamic: {
+  (options: GroupByDynamicOptions, aggs: ReadonlyArray<Expr>): <E, R>(self: LazyFrame<E, R>) => LazyFrame<E | WindowError, R>
+  <E, R>(self: LazyFrame<E, R>, options: GroupByDynamicOptions, aggs: ReadonlyArray<Expr>): LazyFrame<E | WindowError, R>
+} = dual(3, (self: AnyLazy, options: GroupByDynamicOptions, aggs: ReadonlyArray<Expr>) =>
+  wrap(self, { _tag: "GroupByDynamic", input: self.plan, options, aggs: aggs.map(node) })
+)
+
+// ---------------------------------------------------------------------------------------------------------------
 // running
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -269,6 +406,8 @@ const resolved = <E, R>(self: LazyFrame<E, R>): Effect.Effect<Plan, E, R> =>
 export interface ExplainOptions {
   /** The optimized plan (default true), or the plan as built. */
   readonly optimized?: boolean
+  /** Mark the nodes that cannot stream with `[streaming: no — in memory: <reason>]` (default false). */
+  readonly streaming?: boolean
 }
 
 /**
@@ -278,20 +417,48 @@ export interface ExplainOptions {
  * @since 0.1.0 @category destructors
  */
 export const explain = <E, R>(self: LazyFrame<E, R>, options: ExplainOptions = {}): Effect.Effect<string, E, R> =>
-  Effect.map(resolved(self), (plan) => explainPlan(options.optimized === false ? plan : optimize(plan)))
+  Effect.map(resolved(self), (plan) => {
+    const p = options.optimized === false ? plan : optimize(plan)
+    return options.streaming === true ? explainStreaming(p) : explainPlan(p)
+  })
 
 /**
  * The output schema of the query, resolved without reading data (file scans without a schema read their metadata).
+ * **Errors** the resolution errors of the plan; `InvalidArgument` when the schema depends on the data (a `pivot`
+ * in the plan: its columns are the distinct values of `on`).
  * @since 0.1.0 @category getters
  */
 export const schema = <E, R>(self: LazyFrame<E, R>): Effect.Effect<ReadonlyArray<Field>, E, R> =>
-  Effect.map(resolved(self), (plan) => schemaOf(plan).fields)
+  Effect.flatMap(resolved(self), (plan) => {
+    const s = schemaOf(plan)
+    return s.unknown
+      ? Effect.fail(
+          new InvalidArgumentError({ argument: "plan", message: "the schema depends on the data (a pivot's columns are the values of `on`): collect the query" })
+        )
+      : Effect.succeed(s.fields)
+  }) as never
 
 /** Options of `collect`. @since 0.1.0 @category models */
 export interface CollectOptions {
   /** Run the optimizer (default true). `false` runs the plan as built (for comparisons and debugging). */
   readonly optimize?: boolean
+  /**
+   * Run in streaming mode (default false): batch by batch in bounded memory (see `docs/lazy.md`, "Streaming
+   * execution"). A node that cannot stream fails the run with `InvalidArgument` naming it, unless `allowFallback`.
+   */
+  readonly streaming?: boolean
+  /** With `streaming`, run the nodes that cannot stream in memory instead of failing (default false). */
+  readonly allowFallback?: boolean
+  /** With `streaming`: rows per scan batch (default 65 536) and per sort run before spilling (default 1 048 576). */
+  readonly batchSize?: number
+  readonly sortRunRows?: number
 }
+
+const streamOptions = (o: CollectOptions) => ({
+  batchSize: o.batchSize ?? streamDefaults.batchSize,
+  sortRunRows: o.sortRunRows ?? streamDefaults.sortRunRows,
+  allowFallback: o.allowFallback ?? false
+})
 
 /**
  * Runs the query: resolves the whole plan (every problem at once, before any data is read), optimizes it and
@@ -300,7 +467,25 @@ export interface CollectOptions {
  * @since 0.1.0 @category running
  */
 export const collect = <E, R>(self: LazyFrame<E, R>, options: CollectOptions = {}): Effect.Effect<Frame, E, R> =>
-  Effect.flatMap(resolved(self), (plan) => execute(options.optimize === false ? plan : optimize(plan))) as never
+  Effect.flatMap(resolved(self), (plan) => {
+    const p = options.optimize === false ? plan : optimize(plan)
+    return options.streaming === true ? collectStreaming(p, streamOptions(options)) : execute(p)
+  }) as never
+
+/**
+ * The query's output as a stream of record batches (`Frame`s of at most `batchSize` rows), run in streaming mode
+ * (as `collect(lf, { streaming: true })`, pulled by the consumer: a slow consumer slows the scans, and ending the
+ * stream early stops them). **Errors** as `collect`, plus `InvalidArgument` naming a node that cannot stream
+ * (unless `allowFallback`).
+ * @since 0.1.0 @category running
+ */
+export const toStream = <E, R>(
+  self: LazyFrame<E, R>,
+  options: Omit<CollectOptions, "streaming"> = {}
+): Stream.Stream<Frame, E | InvalidArgument, R> =>
+  StreamM.unwrap(
+    Effect.map(resolved(self), (plan) => compileStreaming(options.optimize === false ? plan : optimize(plan), streamOptions(options)))
+  ) as never
 
 /** What `profile` gives: the result, and per node of the optimized plan its rows and wall time. @since 0.1.0 @category models */
 export interface Profile {

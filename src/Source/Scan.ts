@@ -5,15 +5,15 @@
  * A scan reads one file, a glob (`"data/*.parquet"`, `"data/**"`, as `FileSystem.glob`: files only, in path
  * order), or a list of paths. With several files, the schema is the first file's, and every file must have it.
  * Hive partitioning (`hivePartitioning`, default on for globs and lists, off for one path, as Polars) turns
- * `key=value` directories into columns after the file columns: Int64 when every value of a key is an integer,
- * else Utf8; `__HIVE_DEFAULT_PARTITION__` and empty values are null. A pushed-down predicate on partition columns
+ * `key=value` directories into columns after the file columns: typed by `hiveSchema` when given, else Int64 when
+ * every value of a key is an integer, else Utf8; `__HIVE_DEFAULT_PARTITION__` and empty values are null. A pushed-down predicate on partition columns
  * skips whole files without opening them; each opened Parquet file prunes its row groups by statistics. Files
  * are read `concurrency` at a time (default 4), and the rows come in path order.
  * @since 0.1.0
  */
 import type { FileSystem } from "effect"
 import type { PlatformError } from "effect/PlatformError"
-import type { Field } from "../Frame/DataType.ts"
+import type { DataType, Field } from "../Frame/DataType.ts"
 import type { SourceError } from "../Frame/Errors.ts"
 import { fromPlan, type LazyFrame } from "../Frame/LazyFrame.ts"
 import type { ReadCsvOptions } from "../internal/csv/options.ts"
@@ -29,6 +29,13 @@ export interface ScanFilesOptions {
   readonly hivePartitioning?: boolean | undefined
   /** How many files are read at once (default 4); the output is in path order whatever the value. */
   readonly concurrency?: number | undefined
+  /**
+   * Explicit dtypes of partition columns by key, as Polars `hive_schema` (e.g. `{ year: DataType.Int32, day:
+   * DataType.Date }`). Each value's path text is parsed as the dtype with a strict cast when the scan runs; a value
+   * that does not parse is a `SourceError`. Keys not listed are inferred (Int64 or Utf8); listed keys that no path
+   * has are all-null columns. Giving it turns `hivePartitioning` on unless that is `false`.
+   */
+  readonly hiveSchema?: { readonly [key: string]: DataType } | undefined
 }
 
 /** Options of {@link scanParquet}. @since 0.1.0 @category models */
@@ -60,7 +67,7 @@ export const scanParquet = (
   fromPlan(
     L.scan({
       _tag: "Parquet",
-      files: Files.make(path, { hive: options.hivePartitioning, concurrency: options.concurrency }),
+      files: Files.make(path, { hive: options.hivePartitioning, concurrency: options.concurrency, hiveSchema: options.hiveSchema }),
       schema: options.schema
     })
   )
@@ -79,6 +86,6 @@ export const scanCsv = (
   path: string | ReadonlyArray<string>,
   options: ScanCsvOptions = {}
 ): LazyFrame<SourceError | PlatformError, FileSystem.FileSystem> => {
-  const { concurrency, hivePartitioning, ...csv } = options
-  return fromPlan(L.scan({ _tag: "Csv", files: Files.make(path, { hive: hivePartitioning, concurrency }), options: csv, schema: undefined }))
+  const { concurrency, hivePartitioning, hiveSchema, ...csv } = options
+  return fromPlan(L.scan({ _tag: "Csv", files: Files.make(path, { hive: hivePartitioning, concurrency, hiveSchema }), options: csv, schema: undefined }))
 }

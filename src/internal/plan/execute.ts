@@ -14,7 +14,6 @@ import { Expr, type ExprNode } from "../../Expr/Expr.ts"
 import * as DT from "../../Frame/DataType.ts"
 import type { Field } from "../../Frame/DataType.ts"
 import { SourceError } from "../../Frame/Errors.ts"
-import * as Build from "../build.ts"
 import * as C from "../column.ts"
 import type { ReadCsvOptions } from "../csv/options.ts"
 import { parseBytes } from "../csv/read.ts"
@@ -26,11 +25,14 @@ import { toSourceError } from "../parquet/failure.ts"
 import * as Meta from "../parquet/meta.ts"
 import * as Read from "../parquet/read.ts"
 import { columnsOf, fieldsOf } from "../parquet/schema.ts"
+import { groupByDynamic } from "../../TimeSeries/GroupByDynamic.ts"
+import { joinAsof } from "../../TimeSeries/JoinAsof.ts"
 import * as Verbs from "../verbs/index.ts"
 import { label } from "./explain.ts"
 import * as Files from "./files.ts"
 import type { FileSet, ScanFile } from "./files.ts"
-import { children, conjoin, conjuncts, type Plan, refs, type Scan, transformUp } from "./logical.ts"
+import { children, conjuncts, type Plan, refs, type Scan, transformUp } from "./logical.ts"
+import { keptFiles } from "./partitions.ts"
 import { mayMatch } from "./prune.ts"
 import { emptyOf } from "./resolve.ts"
 
@@ -190,7 +192,7 @@ const finishScan = (s: Scan, frame: Frame): AnyEffect<Frame> =>
   })
 
 /** The columns a file scan must read: the projection plus the predicate's columns, in schema order. */
-const readColumns = (s: Scan, schema: ReadonlyArray<Field>): ReadonlyArray<string> | undefined => {
+export const readColumns = (s: Scan, schema: ReadonlyArray<Field>): ReadonlyArray<string> | undefined => {
   if (s.projection === undefined) return undefined
   const need = new Set(s.projection)
   if (s.predicate !== undefined) refs(s.predicate, need)
@@ -198,48 +200,48 @@ const readColumns = (s: Scan, schema: ReadonlyArray<Field>): ReadonlyArray<strin
   return cols.length === schema.length ? undefined : cols
 }
 
-/** The files a predicate on partition columns cannot rule out (conjuncts that read partition columns only). */
-const pruneFiles = (s: Scan, set: FileSet, hive: ReadonlyArray<Field>): AnyEffect<ReadonlyArray<ScanFile>> =>
-  Effect.gen(function* () {
-    const files = set.files!
-    if (s.predicate === undefined || hive.length === 0) return files
-    const names = new Set(hive.map((f) => f.name))
-    const cs = conjuncts(s.predicate).filter((c) => {
-      const r = refs(c)
-      return r.size > 0 && [...r].every((n) => names.has(n))
-    })
-    if (cs.length === 0) return files
-    const all = set.hiveFields!
-    const cols: Array<C.Column> = []
-    for (const f of hive) {
-      const j = all.findIndex((h) => h.name === f.name)
-      const values = files.map((file) => {
-        const v = file.partition[j] ?? null
-        return v === null ? null : f.dtype._tag === "Int64" ? BigInt(v) : v
-      })
-      const built = Build.fromValues(values, f.dtype)
-      if (built._tag === "Err") return files
-      cols.push(built.column)
-    }
-    const index = C.make(DT.Int32, files.length, Int32Array.from(files, (_, i) => i), null)
-    const table = F.fromColumnsUnsafe([...hive.map((f) => f.name), FILE_INDEX], [...cols, index])
-    const r = yield* Effect.result(Engine.filter(table, expr(conjoin(cs)!)))
-    if (r._tag === "Failure") return files
-    const kept = F.contiguous(r.success)[hive.length]!.values as Int32Array
-    return Array.from(kept, (i) => files[i]!)
-  })
-const FILE_INDEX = "\u0000file"
+const formatOf = (s: Scan): "parquet" | "csv" => (s.source._tag === "Csv" ? "csv" : "parquet")
 
-/** Adds the partition columns (constants) of a file to what was read from it. */
-const withPartition = (frame: Frame, set: FileSet, hive: ReadonlyArray<Field>, file: ScanFile): Frame => {
+/**
+ * The files a predicate on partition columns cannot rule out (conjuncts that read partition columns only; see
+ * `partitions.ts`). Also checks that every partition value parses as its column's dtype (`hiveSchema`), so that
+ * `withPartition` cannot fail afterwards. **Errors** `SourceError` (a partition value that does not parse).
+ */
+export const pruneFiles = (s: Scan, set: FileSet, hive: ReadonlyArray<Field>): AnyEffect<ReadonlyArray<ScanFile>> =>
+  Effect.gen(function* () {
+    const format = formatOf(s)
+    for (const f of hive) {
+      const c = Files.partitionColumn(set, f, format)
+      if (c instanceof SourceError) return yield* c
+    }
+    const kept = keptFiles(s.predicate, set, hive, format)
+    if (kept instanceof SourceError) return yield* kept
+    return kept
+  })
+
+const fileIndexes = new WeakMap<FileSet, Map<ScanFile, number>>()
+const fileIndex = (set: FileSet, file: ScanFile): number => {
+  let m = fileIndexes.get(set)
+  if (m === undefined) {
+    m = new Map((set.files ?? []).map((f, i) => [f, i]))
+    fileIndexes.set(set, m)
+  }
+  return m.get(file) ?? -1
+}
+
+/**
+ * Adds the partition columns (constants) of a file to what was read from it. The values were checked by
+ * `pruneFiles` (a value that does not parse gives nulls here).
+ */
+export const withPartition = (frame: Frame, set: FileSet, hive: ReadonlyArray<Field>, file: ScanFile): Frame => {
   if (hive.length === 0) return frame
-  const all = set.hiveFields!
   const n = frame.height
-  const cols = F.contiguous(frame)
-  return F.fromColumnsUnsafe(
-    [...frame.columns, ...hive.map((f) => f.name)],
-    [...cols, ...hive.map((f) => Files.constantColumn(f, file.partition[all.findIndex((h) => h.name === f.name)] ?? null, n))]
-  )
+  const row = fileIndex(set, file)
+  const extra = hive.map((f) => {
+    const values = Files.partitionColumn(set, f, "parquet")
+    return values instanceof SourceError || row < 0 ? C.nulls(f.dtype, n) : Files.repeatRow(values, row, n)
+  })
+  return F.fromColumnsUnsafe([...frame.columns, ...hive.map((f) => f.name)], [...F.contiguous(frame), ...extra])
 }
 
 interface FileCtx {
@@ -253,7 +255,7 @@ interface FileCtx {
   readonly fileColumns: ReadonlyArray<string> | undefined
 }
 
-const mismatch = (path: string, format: "parquet" | "csv", expected: ReadonlyArray<Field>, got: ReadonlyArray<Field>): SourceError | undefined => {
+export const mismatch = (path: string, format: "parquet" | "csv", expected: ReadonlyArray<Field>, got: ReadonlyArray<Field>): SourceError | undefined => {
   for (const f of expected) {
     const g = got.find((x) => x.name === f.name)
     if (g === undefined || !DT.equals(f.dtype, g.dtype))
@@ -458,6 +460,32 @@ const step = (p: Plan, child: (c: Plan) => AnyEffect<Frame>, cache: Map<number, 
         const fs: Array<Frame> = []
         for (const i of p.inputs) fs.push(yield* child(i))
         return yield* Verbs.concat(fs, p.how)
+      }
+      case "WithRowIndex":
+        return yield* Verbs.withRowIndex(yield* child(p.input), p.name, p.offset)
+      case "Explode":
+        return yield* Verbs.explode(yield* child(p.input), p.columns)
+      case "Unpivot":
+        return yield* Verbs.unpivot(yield* child(p.input), p.options)
+      case "JoinAsof": {
+        const l = yield* child(p.left)
+        const r = yield* child(p.right)
+        return yield* joinAsof(l, r, p.options)
+      }
+      case "GroupByDynamic":
+        return yield* groupByDynamic(yield* child(p.input), p.options, p.aggs.map(expr))
+      case "MapFrame": {
+        const f = yield* child(p.input)
+        switch (p.op.verb) {
+          case "pivot":
+            return yield* Verbs.pivot(f, p.op.options)
+          case "describe":
+            return yield* Verbs.describe(f)
+          case "nullCount":
+            return yield* Verbs.nullCount(f)
+          case "sample":
+            return yield* Verbs.sample(f, p.op.options)
+        }
       }
     }
   })

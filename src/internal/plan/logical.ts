@@ -3,11 +3,15 @@
  * purely by the lazy verbs. Resolution (`resolve.ts`) types it against the scans' schemas, the optimizer rules
  * (`optimizer/*.ts`) rewrite it, `explain.ts` prints it and `execute.ts` runs it with the eager verbs.
  * Node names follow Polars' IR (`Scan`, `Select`, `HStack` → `WithColumns`, `Filter`, `GroupBy`, `Join`, `Sort`,
- * `Distinct` → `Unique`, `Slice`, `Union` → `Concat`).
+ * `Distinct` → `Unique`, `Slice`, `Union` → `Concat`, `MapFunction` → `MapFrame`, `Explode`, `Unpivot`, `RowIndex` →
+ * `WithRowIndex`), plus the time-series nodes `JoinAsof` and `GroupByDynamic`.
  * @internal
  */
 import type { ExprNode } from "../../Expr/Expr.ts"
 import type { Field } from "../../Frame/DataType.ts"
+import type { PivotOptions, SampleOptions, UnpivotOptions } from "../../Frame/Frame.ts"
+import type { GroupByDynamicOptions } from "../../TimeSeries/GroupByDynamic.ts"
+import type { JoinAsofOptions } from "../../TimeSeries/JoinAsof.ts"
 import type { ReadCsvOptions } from "../csv/options.ts"
 import type { Frame } from "../frame.ts"
 import { extraHiveFields, type FileSet } from "./files.ts"
@@ -81,6 +85,26 @@ export type Plan =
   | { readonly _tag: "Unique"; readonly input: Plan; readonly options: UniqueSpec }
   | { readonly _tag: "Slice"; readonly input: Plan; readonly offset: number; readonly length: number | undefined }
   | { readonly _tag: "Concat"; readonly inputs: ReadonlyArray<Plan>; readonly how: "vertical" | "diagonal" | "horizontal" }
+  /** Prepends a UInt32 row-index column (as `Frame.withRowIndex`). */
+  | { readonly _tag: "WithRowIndex"; readonly input: Plan; readonly name: string; readonly offset: number }
+  /** One row per list element of `columns` (as `Frame.explode`). */
+  | { readonly _tag: "Explode"; readonly input: Plan; readonly columns: ReadonlyArray<string> }
+  /** Wide to long (as `Frame.unpivot`). */
+  | { readonly _tag: "Unpivot"; readonly input: Plan; readonly options: UnpivotOptions }
+  /**
+   * An eager verb run on its whole input (as Polars' `MapFunction`): an optimization barrier. Predicates, slices
+   * and projections above it stay above it, and its input is read whole.
+   */
+  | { readonly _tag: "MapFrame"; readonly input: Plan; readonly op: MapOp }
+  /** As-of join (as `TimeSeries.joinAsof`): one output row per left row, in left order. */
+  | { readonly _tag: "JoinAsof"; readonly left: Plan; readonly right: Plan; readonly options: JoinAsofOptions }
+  /** Time windows over a sorted index, aggregated (as `TimeSeries.groupByDynamic`). */
+  | {
+      readonly _tag: "GroupByDynamic"
+      readonly input: Plan
+      readonly options: GroupByDynamicOptions
+      readonly aggs: ReadonlyArray<ExprNode>
+    }
   /**
    * A subplan that occurs more than once (placed by `commonSubplan`, as Polars' `Cache`): every `Cache` with the same
    * `id` has the same input, which runs once; the other occurrences reuse its result.
@@ -88,6 +112,17 @@ export type Plan =
   | { readonly _tag: "Cache"; readonly input: Plan; readonly id: number }
 
 export type Scan = Extract<Plan, { _tag: "Scan" }>
+
+/**
+ * The verbs a `MapFrame` node runs. `pivot`'s output columns depend on the data (one per distinct value of `on`),
+ * so its schema is known only once it runs. A `sample` without a seed carries a `nonce` unique to the lazy call, so
+ * that two unseeded samples are never merged by common subplan elimination (each draws its own rows).
+ */
+export type MapOp =
+  | { readonly verb: "pivot"; readonly options: PivotOptions }
+  | { readonly verb: "describe" }
+  | { readonly verb: "nullCount" }
+  | { readonly verb: "sample"; readonly options: SampleOptions; readonly nonce: number | undefined }
 
 export const scan = (source: ScanSource): Plan => ({ _tag: "Scan", source, projection: undefined, predicate: undefined, limit: undefined })
 
@@ -97,6 +132,7 @@ export const children = (p: Plan): ReadonlyArray<Plan> => {
     case "Scan":
       return []
     case "Join":
+    case "JoinAsof":
       return [p.left, p.right]
     case "Concat":
       return p.inputs
@@ -113,6 +149,7 @@ export const withChildren = (p: Plan, cs: ReadonlyArray<Plan>): Plan => {
     case "Scan":
       return p
     case "Join":
+    case "JoinAsof":
       return { ...p, left: cs[0]!, right: cs[1]! }
     case "Concat":
       return { ...p, inputs: cs }

@@ -22,6 +22,8 @@ import {
   type ComputeError,
   DuplicateColumn,
   InvalidArgument,
+  type InvalidDuration,
+  type NotSorted,
   ResolveErrors,
   type ShapeMismatch,
   TypeMismatch
@@ -32,19 +34,34 @@ import { type Mode, resolveAll } from "../expr/resolve.ts"
 import type { IR } from "../expr/ir.ts"
 import * as F from "../frame.ts"
 import type { Frame } from "../frame.ts"
+import { groupByDynamic } from "../../TimeSeries/GroupByDynamic.ts"
+import { joinAsof } from "../../TimeSeries/JoinAsof.ts"
 import * as Verbs from "../verbs/index.ts"
-import { children, type Plan, refs, scanSchema } from "./logical.ts"
+import { children, type MapOp, type Plan, refs, scanSchema } from "./logical.ts"
 
 /** The output schema of a node. */
 export interface Resolved {
   readonly fields: ReadonlyArray<Field>
   /** Columns whose defining expression failed to resolve (their dtype is unknown; Null is a placeholder). */
   readonly poisoned: ReadonlySet<string>
-  /** The schema depends on a file whose metadata has not been read. */
+  /**
+   * The schema is not known before running: it depends on a file whose metadata has not been read, or on the
+   * data itself (below a `pivot`, whose columns are the distinct values of `on`).
+   */
   readonly unknown: boolean
+  /** The schema depends on the data (a `pivot` in the plan): it stays unknown after the metadata is read. */
+  readonly dataDependent?: boolean
 }
 
-export type Problem = ColumnNotFoundT | TypeMismatch | DuplicateColumn | InvalidArgument | ShapeMismatch | ComputeError
+export type Problem =
+  | ColumnNotFoundT
+  | TypeMismatch
+  | DuplicateColumn
+  | InvalidArgument
+  | ShapeMismatch
+  | ComputeError
+  | InvalidDuration
+  | NotSorted
 
 interface Entry {
   readonly schema: Resolved
@@ -54,6 +71,7 @@ interface Entry {
 const cache = new WeakMap<Plan, Entry>()
 const NONE: ReadonlySet<string> = new Set()
 const UNKNOWN: Resolved = { fields: [], poisoned: NONE, unknown: true }
+const DATA_DEPENDENT: Resolved = { fields: [], poisoned: NONE, unknown: true, dataDependent: true }
 
 /** The output schema of a plan (memoized per node object). */
 export const schemaOf = (p: Plan): Resolved => entry(p).schema
@@ -156,7 +174,7 @@ const byEmptyRun = (
   run: (frames: ReadonlyArray<Frame>) => Effect.Effect<Frame, Problem | ResolveErrors>,
   problems: Array<Problem>
 ): Resolved => {
-  if (inputs.some((i) => i.unknown)) return UNKNOWN
+  if (inputs.some((i) => i.unknown)) return inputs.some((i) => i.dataDependent === true) ? DATA_DEPENDENT : UNKNOWN
   const poisoned = new Set<string>()
   for (const i of inputs) for (const n of i.poisoned) poisoned.add(n)
   const r = Effect.runSync(Effect.result(run(inputs.map((i) => emptyOf(i.fields)))))
@@ -176,6 +194,22 @@ const compute = (p: Plan): Entry => {
   const problems: Array<Problem> = []
   const schema = computeSchema(p, problems)
   return { schema, problems }
+}
+
+const mapFrameSchema = (input: Resolved, op: MapOp, problems: Array<Problem>): Resolved => {
+  switch (op.verb) {
+    case "describe":
+      return byEmptyRun([input], ([f]) => Verbs.describe(f!), problems)
+    case "nullCount":
+      return byEmptyRun([input], ([f]) => Verbs.nullCount(f!), problems)
+    case "sample":
+      // the same columns; whether `n` rows can be drawn depends on the height, known when it runs
+      return input
+    case "pivot":
+      // the input columns are checked on an empty frame; the output columns are the distinct values of `on`
+      byEmptyRun([input], ([f]) => Verbs.pivot(f!, op.options), problems)
+      return input.unknown && input.dataDependent !== true ? UNKNOWN : DATA_DEPENDENT
+  }
 }
 
 const computeSchema = (p: Plan, problems: Array<Problem>): Resolved => {
@@ -258,6 +292,18 @@ const computeSchema = (p: Plan, problems: Array<Problem>): Resolved => {
       return byEmptyRun(p.inputs.map(schemaOf), (fs) => Verbs.concat(fs, p.how), problems)
     case "Cache":
       return schemaOf(p.input)
+    case "WithRowIndex":
+      return byEmptyRun([schemaOf(p.input)], ([f]) => Verbs.withRowIndex(f!, p.name, p.offset), problems)
+    case "Explode":
+      return byEmptyRun([schemaOf(p.input)], ([f]) => Verbs.explode(f!, p.columns), problems)
+    case "Unpivot":
+      return byEmptyRun([schemaOf(p.input)], ([f]) => Verbs.unpivot(f!, p.options), problems)
+    case "JoinAsof":
+      return byEmptyRun([schemaOf(p.left), schemaOf(p.right)], ([l, r]) => joinAsof(l!, r!, p.options), problems)
+    case "GroupByDynamic":
+      return byEmptyRun([schemaOf(p.input)], ([f]) => groupByDynamic(f!, p.options, p.aggs.map(exprOf)), problems)
+    case "MapFrame":
+      return mapFrameSchema(schemaOf(p.input), p.op, problems)
     case "Slice": {
       if (p.length !== undefined && !(Number.isInteger(p.length) && p.length >= 0))
         problems.push(new InvalidArgument({ argument: "length", message: `length must be a non-negative integer, got ${p.length}` }))

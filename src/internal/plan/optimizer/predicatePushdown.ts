@@ -9,8 +9,14 @@
  * - into the inputs of a vertical `Concat`;
  * - into the left input of inner/left/semi/anti joins (left columns), the right input of inner joins (right-only
  *   columns, which keep their name), and both inputs of an inner join for conjuncts on `on` keys of equal dtypes;
- * - into a `Scan` without a `limit` (the scan applies it while reading).
- * It stops at slices, full/cross joins, other filters (fused by `filterFusion`) and non-elementwise projections.
+ * - into a `Scan` without a `limit` (the scan applies it while reading);
+ * - through `Explode` when it reads none of the exploded columns (every output row of an input row has its
+ *   values), and through `Unpivot` when it reads only `index` columns (each input row's values are repeated once
+ *   per `on` column, in the same order);
+ * - into the left input of `JoinAsof` when it reads only left `by` columns (each left row gives exactly one output
+ *   row with its left values; filtering whole `by` groups away does not change the matches of the others).
+ * It stops at slices, full/cross joins, other filters (fused by `filterFusion`), non-elementwise projections,
+ * `WithRowIndex` (the index counts the rows), `GroupByDynamic` (not analysed: barrier) and `MapFrame` (barrier).
  * @internal
  */
 import type { ExprNode } from "../../../Expr/Expr.ts"
@@ -117,6 +123,28 @@ const pushInto = (child: Plan, cs: ReadonlyArray<ExprNode>): Pushed | undefined 
       }
       if (toLeft.length === 0 && toRight.length === 0) return undefined
       return { plan: { ...child, left: filterOn(child.left, toLeft), right: filterOn(child.right, toRight) }, kept }
+    }
+    case "Explode": {
+      const exploded = new Set(child.columns)
+      const { moved, kept } = split((c) => ([...refs(c)].some((n) => exploded.has(n)) ? undefined : c))
+      if (moved.length === 0) return undefined
+      return { plan: { ...child, input: filterOn(child.input, moved) }, kept }
+    }
+    case "Unpivot": {
+      const index = new Set(child.options.index ?? [])
+      const { moved, kept } = split((c) => (refs(c).size > 0 && subset(refs(c), index) ? c : undefined))
+      if (moved.length === 0) return undefined
+      return { plan: { ...child, input: filterOn(child.input, moved) }, kept }
+    }
+    case "JoinAsof": {
+      const o = child.options
+      const by = o.by !== undefined ? [o.by].flat() : o.leftBy !== undefined ? [o.leftBy].flat() : []
+      const L = schemaOf(child.left)
+      if (by.length === 0 || L.unknown) return undefined
+      const names = new Set(by.filter((n) => L.fields.some((f) => f.name === n)))
+      const { moved, kept } = split((c) => (refs(c).size > 0 && subset(refs(c), names) ? c : undefined))
+      if (moved.length === 0) return undefined
+      return { plan: { ...child, left: filterOn(child.left, moved) }, kept }
     }
     default:
       return undefined

@@ -6,7 +6,11 @@
  * A node that needs all its input (`Unique` without `subset`, `Concat` other than vertical, the root) passes "all".
  * Join inputs keep their key columns and every column whose name the other side also has, so that suffixing
  * (`_right`) gives the same names as before. A vertical `Concat` input whose narrowed schema would differ from its
- * siblings' is wrapped in a `Select` of the needed columns.
+ * siblings' is wrapped in a `Select` of the needed columns. `JoinAsof` inputs keep their as-of and `by` keys and
+ * colliding names in the same way. `GroupByDynamic` needs its index, `by` and aggregated columns; `Explode` and
+ * `WithRowIndex` pass the parent's needs through (plus the exploded columns, minus the index); `Unpivot` needs its
+ * `index` and `on` columns (all, without `on`). `MapFrame` is a barrier: its input is read whole. When a join's
+ * input schema is not known before running (below a `pivot`), both inputs are read whole.
  * @internal
  */
 import type { ExprNode } from "../../../Expr/Expr.ts"
@@ -95,8 +99,44 @@ const prune = (p: Plan, need: Need): Plan => {
       })
       return { ...p, inputs }
     }
+    case "WithRowIndex": {
+      if (need === undefined) return { ...p, input: prune(p.input, undefined) }
+      return { ...p, input: prune(p.input, new Set([...need].filter((n) => n !== p.name))) }
+    }
+    case "Explode":
+      return { ...p, input: prune(p.input, need === undefined ? undefined : new Set([...need, ...p.columns])) }
+    case "Unpivot": {
+      const on = p.options.on
+      return { ...p, input: prune(p.input, on === undefined ? undefined : new Set([...(p.options.index ?? []), ...on])) }
+    }
+    case "MapFrame":
+      return { ...p, input: prune(p.input, undefined) }
+    case "GroupByDynamic": {
+      const by = p.options.by === undefined ? [] : [p.options.by].flat()
+      const inNeed = exprRefs(p.aggs)
+      inNeed.add(p.options.index)
+      for (const b of by) inNeed.add(b)
+      return { ...p, input: prune(p.input, inNeed) }
+    }
+    case "JoinAsof": {
+      const ls = schemaOf(p.left)
+      const rs = schemaOf(p.right)
+      if (need === undefined || ls.unknown || rs.unknown) return { ...p, left: prune(p.left, undefined), right: prune(p.right, undefined) }
+      const o = p.options
+      const lKeys = [o.on ?? o.leftOn, ...(o.by !== undefined ? [o.by].flat() : o.leftBy !== undefined ? [o.leftBy].flat() : [])]
+      const rKeys = [o.on ?? o.rightOn, ...(o.by !== undefined ? [o.by].flat() : o.rightBy !== undefined ? [o.rightBy].flat() : [])]
+      const suffix = o.suffix ?? "_right"
+      const L = ls.fields.map((f) => f.name)
+      const R = rs.fields.map((f) => f.name)
+      const lSet = new Set(L)
+      const rSet = new Set(R)
+      const left = new Set(L.filter((c) => need.has(c) || lKeys.includes(c) || rSet.has(c)))
+      const right = new Set(R.filter((c) => need.has(c) || need.has(c + suffix) || rKeys.includes(c) || lSet.has(c)))
+      return { ...p, left: prune(p.left, left), right: prune(p.right, right) }
+    }
     case "Join": {
-      if (need === undefined) return { ...p, left: prune(p.left, undefined), right: prune(p.right, undefined) }
+      if (need === undefined || schemaOf(p.left).unknown || schemaOf(p.right).unknown)
+        return { ...p, left: prune(p.left, undefined), right: prune(p.right, undefined) }
       const L = schemaOf(p.left).fields.map((f) => f.name)
       const R = schemaOf(p.right).fields.map((f) => f.name)
       const keys = joinKeys(p.options)

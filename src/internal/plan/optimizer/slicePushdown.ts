@@ -2,11 +2,13 @@
  * Slice pushdown, as Polars' `slice_pushdown_lp`: a slice with a non-negative offset and a length (`head`,
  * `slice(o, n)`) moves towards the scans so that reading stops early:
  * - `Slice(Slice(x))` → one slice;
- * - through `Select` (elementwise, reading some column), `WithColumns` (elementwise), `Drop`, `Rename`;
+ * - through `Select` (elementwise, reading some column), `WithColumns` (elementwise), `Drop`, `Rename`, and
+ *   `WithRowIndex` when the offset is 0 (the first rows keep their indices);
  * - into a `Scan` as `limit = offset + length` (the slice stays above when `offset > 0`);
  * - into each input of a vertical `Concat` as `Slice(0, offset + length)` (the slice stays above);
  * - a slice that cannot cut anything (its input has at most `length` rows, offset 0) is removed.
- * Negative offsets (`tail`) and slices above filters, sorts, group-bys and joins stay where they are.
+ * Negative offsets (`tail`) and slices above filters, sorts, group-bys, joins, `Explode`, `Unpivot`,
+ * `GroupByDynamic` and `MapFrame` stay where they are.
  * @internal
  */
 import { isElementwise, type Plan, refs, transformDown } from "../logical.ts"
@@ -31,6 +33,7 @@ export const maxRows = (p: Plan): number | undefined => {
     case "Sort":
     case "Unique":
     case "Cache":
+    case "WithRowIndex":
       return maxRows(p.input)
     default:
       return undefined
@@ -67,6 +70,8 @@ export const slicePushdown: Rule = {
         case "Drop":
         case "Rename":
           return { ...c, input: { ...p, input: c.input } }
+        case "WithRowIndex":
+          return o === 0 ? { ...c, input: { ...p, input: c.input } } : undefined
         case "Concat": {
           if (c.how !== "vertical") return undefined
           const t = o + n
