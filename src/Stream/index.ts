@@ -1,5 +1,6 @@
 /**
- * `polaroid/Stream`: record-batch streams (to come with the streaming issue).
+ * `polaroid/Stream`: sources as Effect Streams of record batches (Frames) and sinks as Effect Sinks.
+ * See `docs/streams.md`.
  * @since 0.1.0
  */
-export {}
+export * from "./Stream.ts"

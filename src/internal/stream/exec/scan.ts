@@ -1,0 +1,137 @@
+/**
+ * Streaming scans. An in-memory frame is cut into batches of `batchSize` rows (zero-copy slices). A Parquet scan
+ * reads its files one after another (after hive-partition pruning), keeps the row groups whose statistics may
+ * match the pushed-down predicate, and decodes them **one row group at a time** with the projected and predicate
+ * columns only, applying the predicate and projection per batch; the consumer pulls, so a `head` downstream stops
+ * the decoding after the row group that completes it. The scan's `limit` is applied as a streaming slice.
+ * @internal
+ */
+import { Effect, FileSystem, Stream } from "effect"
+import { Expr } from "../../../Expr/Expr.ts"
+import type { Field } from "../../../Frame/DataType.ts"
+import * as C from "../../column.ts"
+import * as Engine from "../../expr/engine.ts"
+import { resolveAll } from "../../expr/resolve.ts"
+import * as F from "../../frame.ts"
+import type { Frame } from "../../frame.ts"
+import { toSourceError } from "../../parquet/failure.ts"
+import * as Meta from "../../parquet/meta.ts"
+import * as Read from "../../parquet/read.ts"
+import { mismatch, pruneFiles, readColumns, withPartition } from "../../plan/execute.ts"
+import * as Files from "../../plan/files.ts"
+import type { ScanFile } from "../../plan/files.ts"
+import { conjuncts, refs, type Scan } from "../../plan/logical.ts"
+import { mayMatch } from "../../plan/prune.ts"
+import { emptyOf } from "../../plan/resolve.ts"
+import { sliceStream } from "./slice.ts"
+import { type Batches, type StreamOptions, StreamObserver } from "./types.ts"
+
+/** Zero-copy batches of at most `size` rows (one empty batch for an empty frame, so the schema flows). */
+export const chunks = (frame: Frame, size: number): ReadonlyArray<Frame> => {
+  const cols = F.contiguous(frame)
+  const n = frame.height
+  if (n <= size) return [frame.batches.length === 1 ? frame : F.unsafeMake(frame.schema, [{ length: n, columns: cols }])]
+  const out: Array<Frame> = []
+  for (let s = 0; s < n; s += size) {
+    const len = Math.min(size, n - s)
+    out.push(F.unsafeMake(frame.schema, [{ length: len, columns: cols.map((c) => C.slice(c, s, len)) }]))
+  }
+  return out
+}
+
+/** The named columns of a batch, zero-copy; names it lacks are skipped. */
+export const projectFrame = (frame: Frame, names: ReadonlyArray<string>): Frame => {
+  const idx = names.map((n) => frame.columns.indexOf(n)).filter((i) => i >= 0)
+  if (idx.length === frame.columns.length && idx.every((i, k) => i === k)) return frame
+  return F.unsafeMake(
+    idx.map((i) => frame.schema[i]!),
+    frame.batches.map((b) => ({ length: b.length, columns: idx.map((i) => b.columns[i]!) }))
+  )
+}
+
+/** Applies a scan's predicate and projection to one batch. */
+const finish = (s: Scan, batch: Frame): Effect.Effect<Frame, unknown> =>
+  Effect.gen(function* () {
+    let f = batch
+    if (s.predicate !== undefined) f = yield* Engine.filter(f, new Expr(s.predicate))
+    if (s.projection !== undefined) f = projectFrame(f, s.projection)
+    return f
+  })
+
+const guard = <A>(path: string, f: () => A | Promise<A>) => Effect.tryPromise({ try: async () => f(), catch: (e) => toSourceError(path, e) })
+
+type FileSource = Extract<Scan["source"], { _tag: "Parquet" }>
+
+/** One Parquet file as a stream of batches: one row group decoded per pull. */
+const parquetFile = (s: Scan, src: FileSource, hive: ReadonlyArray<Field>, fileColumns: ReadonlyArray<string> | undefined, file: ScanFile, options: StreamOptions): Batches =>
+  Stream.unwrap(
+    Effect.gen(function* () {
+      const fs = yield* FileSystem.FileSystem
+      const path = file.path
+      const bytes = yield* fs.readFile(path)
+      const footer = yield* guard(path, () => Meta.readFooter(bytes))
+      const meta = Meta.describeFooter(footer)
+      const schema = src.schema!
+      const readSchema = fileColumns === undefined ? schema : schema.filter((f) => fileColumns.includes(f.name))
+      const bad = mismatch(path, "parquet", readSchema, meta.schema)
+      if (bad !== undefined) return yield* bad
+      let groups = meta.rowGroups.map((_, g) => g)
+      if (s.predicate !== undefined) {
+        const names = new Set(meta.schema.map((f) => f.name))
+        const cs = conjuncts(s.predicate).filter((c) => [...refs(c)].every((n) => names.has(n)))
+        const r = resolveAll(meta.schema, cs, "row")
+        if (!("error" in r)) groups = groups.filter((g) => r.irs.every((ir) => mayMatch(ir, meta.rowGroups[g]!)))
+      }
+      const decode = (g: number): Effect.Effect<ReadonlyArray<Frame>, unknown, unknown> =>
+        Effect.gen(function* () {
+          const observer = yield* StreamObserver
+          observer?.({ _tag: "RowGroup", path, rowGroup: g })
+          const raw =
+            readSchema.length === 0
+              ? F.unsafeMake([], [{ length: meta.rowGroups[g]!.numRows, columns: [] }])
+              : (yield* guard(path, () => Read.decode(bytes, { columns: fileColumns, rowGroups: [g] }))).frame
+          const out = yield* finish(s, withPartition(raw, src.files, hive, file))
+          return chunks(out, options.batchSize)
+        })
+      if (groups.length === 0) return Stream.fromEffect(finish(s, withPartition(emptyOf(readSchema), src.files, hive, file)))
+      return Stream.fromIterable(groups).pipe(
+        Stream.mapEffect(decode),
+        Stream.flattenIterable
+      )
+    })
+  )
+
+/** A scan node as a stream of batches. */
+export const scanStream = (s: Scan, options: StreamOptions): Batches => {
+  const src = s.source
+  let out: Batches
+  if (src._tag === "Memory") {
+    out = Stream.fromIterable(chunks(src.frame, options.batchSize)).pipe(Stream.mapEffect((b) => finish(s, b)))
+  } else if (src._tag === "Parquet") {
+    out = Stream.unwrap(
+      Effect.gen(function* () {
+        const set = src.files
+        const schema = src.schema!
+        const hive = Files.extraHiveFields(set, schema)
+        const full = hive.length === 0 ? schema : [...schema, ...hive]
+        const needed = readColumns(s, full)
+        const fc = needed === undefined ? undefined : needed.filter((n) => schema.some((f) => f.name === n))
+        const fileColumns = fc?.length === schema.length ? undefined : fc
+        const files = yield* pruneFiles(s, set, hive)
+        if (files.length === 0) return Stream.fromEffect(finish(s, emptyOf(full)))
+        return Stream.fromIterable(files).pipe(Stream.flatMap((f) => parquetFile(s, src, hive, fileColumns, f, options)))
+      })
+    )
+  } else {
+    throw new Error("csv scans do not stream yet (in-memory fallback)")
+  }
+  out = out.pipe(
+    Stream.tap((b) =>
+      Effect.gen(function* () {
+        const o = yield* StreamObserver
+        o?.({ _tag: "ScanBatch", rows: b.height })
+      })
+    )
+  )
+  return s.limit === undefined ? out : sliceStream(out, 0, s.limit)
+}

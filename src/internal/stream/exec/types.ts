@@ -1,0 +1,36 @@
+/**
+ * Shared types of the streaming executor: a plan node runs as a `Stream` of record batches (`Frame`s of at most
+ * `batchSize` rows), pulled by its consumer; every operator does its work once per batch with the synchronous
+ * kernels (never one Effect per row).
+ * @internal
+ */
+import { Context, type Stream } from "effect"
+import type { Frame } from "../../frame.ts"
+
+/** A node's output: a pull-based stream of batches (errors and services are the plan's). */
+export type Batches = Stream.Stream<Frame, unknown, unknown>
+
+/** Options of a streaming run. */
+export interface StreamOptions {
+  /** Rows per batch emitted by scans (default 65 536). */
+  readonly batchSize: number
+  /** Rows per sorted run before it is spilled to disk by `sort` (default 1 048 576). */
+  readonly sortRunRows: number
+  /** Run the nodes that cannot stream in memory instead of failing (default false). */
+  readonly allowFallback: boolean
+}
+
+export const defaultOptions: StreamOptions = { batchSize: 65_536, sortRunRows: 1_048_576, allowFallback: false }
+
+/** Instrumentation events of a streaming run (tests count batches and what operators retain). */
+export type StreamEvent =
+  | { readonly _tag: "ScanBatch"; readonly rows: number }
+  | { readonly _tag: "RowGroup"; readonly path: string; readonly rowGroup: number }
+  /** An operator's retained state: partial-aggregate batches pending a merge, or sort rows buffered in a run. */
+  | { readonly _tag: "Retained"; readonly node: string; readonly batches: number; readonly rows: number }
+  | { readonly _tag: "Spill"; readonly path: string; readonly rows: number }
+
+/** An optional callback told about streaming events (an instrumentation hook, like `ScanObserver`). */
+export const StreamObserver = Context.Reference<((e: StreamEvent) => void) | undefined>("polaroid/stream/StreamObserver", {
+  defaultValue: () => undefined
+})
