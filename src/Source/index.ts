@@ -5,3 +5,4 @@
 export * from "./Csv.ts"
 export * from "./Parquet.ts"
 export * from "./Scan.ts"
+export * from "./Read.ts"
