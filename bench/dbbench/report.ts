@@ -265,5 +265,11 @@ export const merge = (existing: string, n: number, size: string, section: string
   for (const m of existing.matchAll(re)) sections.set(Number(m[1]), { size: m[1]!, body: m[2]! })
   sections.set(n, { size, body: section })
   const ordered = [...sections.entries()].sort((a, b) => a[0] - b[0])
-  return `${HEADER}\n${ordered.map(([, s]) => `${begin(s.size)}\n${s.body}\n${end(s.size)}`).join("\n\n")}\n`
+  // Other suites' results (time series, streaming) live after the EXTRA marker and are kept as they are.
+  const at = existing.indexOf(EXTRA)
+  const extra = at >= 0 ? `\n${existing.slice(at).trimEnd()}\n` : ""
+  return `${HEADER}\n${ordered.map(([, s]) => `${begin(s.size)}\n${s.body}\n${end(s.size)}`).join("\n\n")}\n${extra}`
 }
+
+/** Marks the start of the sections written by the other bench scripts, which `merge` preserves. */
+export const EXTRA = "<!-- other-suites -->"
