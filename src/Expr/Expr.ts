@@ -58,6 +58,8 @@ export type AggFn =
   | "quantile"
   | "argMin"
   | "argMax"
+  | "topK"
+  | "bottomK"
 
 /** Interpolation of `quantile`, as in Polars. @since 0.1.0 @category models */
 export type QuantileInterpolation = "nearest" | "higher" | "lower" | "midpoint" | "linear"
@@ -344,6 +346,19 @@ export class Expr<out N extends string = string, out T = unknown> implements Pip
   }
   argMax(): Expr<N, number> {
     return this.agg("argMax")
+  }
+  /**
+   * The `k` largest values (a non-negative integer) as a List of the input dtype, largest first (NaN above every
+   * number, ties in row order); nulls only fill up a group with fewer than `k` valid values. One list per group in
+   * `groupBy().agg()`, as Polars `top_k` in an aggregation (then `explode` gives one row per value); a single list
+   * in `select` (Polars gives `k` rows there). Orderable dtypes.
+   */
+  topK(k: number): Expr<N, ReadonlyArray<T | null>> {
+    return new Expr({ _tag: "Agg", fn: "topK", input: this.node, options: { k } })
+  }
+  /** The `k` smallest values, smallest first; otherwise as `topK` (Polars `bottom_k`). */
+  bottomK(k: number): Expr<N, ReadonlyArray<T | null>> {
+    return new Expr({ _tag: "Agg", fn: "bottomK", input: this.node, options: { k } })
   }
 
   // along the column

@@ -15,7 +15,7 @@ import type { Frame } from "../frame.ts"
 import { contiguous, fromColumnsUnsafe } from "../frame.ts"
 import type { Groups } from "../kernels/hash.ts"
 import { broadcast } from "./arith.ts"
-import { type EvalCtx, evaluate, isError } from "./eval.ts"
+import { type EvalCtx, evaluate, isError, prefillAggs } from "./eval.ts"
 import type { IR } from "./ir.ts"
 import { hasRowColumn } from "./ir.ts"
 import { type Mode, resolveAll } from "./resolve.ts"
@@ -180,6 +180,8 @@ export const aggregate = (
   Effect.gen(function* () {
     const nodes = exprs.map(toNode)
     const irs = yield* resolve(self, nodes, "agg")
-    const cols = yield* run(irs, { columns: contiguous(self), height: self.height, mode: "agg", groups, memo: new Map() })
+    const ctx: EvalCtx = { columns: contiguous(self), height: self.height, mode: "agg", groups, memo: new Map() }
+    prefillAggs(irs, ctx)
+    const cols = yield* run(irs, ctx)
     return nodes.map((node, k) => ({ name: outputName(node), column: broadcast(cols[k]!, groups.count) }))
   })

@@ -13,7 +13,7 @@ import * as DT from "../../Frame/DataType.ts"
 import { ComputeError } from "../../Frame/Errors.ts"
 import * as C from "../column.ts"
 import type { BigArray, Column, NumericArray } from "../column.ts"
-import { aggregate as aggregateKernel } from "../kernels/agg.ts"
+import { type AggSpec, aggregate as aggregateKernel, aggregateMany, isFusable } from "../kernels/agg.ts"
 import { type Groups, groupIds } from "../kernels/hash.ts"
 import { arith, broadcast, choose, fillNan, logic, round, unary } from "./arith.ts"
 import { cast, isCastFailure } from "./cast.ts"
@@ -308,6 +308,130 @@ const evaluateNode = (ir: IR, ctx: EvalCtx): Result => {
       return broadcast(r, ctx.height)
     }
   }
+}
+
+/** The aggregations (`Agg`, `Len`) of an agg-context IR tree, outside of aggregation inputs. */
+const collectAggs = (ir: IR, out: Array<IR>): void => {
+  switch (ir._tag) {
+    case "Agg":
+    case "Len":
+      out.push(ir)
+      return
+    case "Column":
+    case "Literal":
+    case "Window":
+      return
+    case "Binary":
+      collectAggs(ir.left, out)
+      collectAggs(ir.right, out)
+      return
+    case "When":
+      for (const b of ir.branches) {
+        collectAggs(b.when, out)
+        collectAggs(b.then, out)
+      }
+      collectAggs(ir.otherwise, out)
+      return
+    case "Function":
+      collectAggs(ir.input, out)
+      for (const a of ir.args) collectAggs(a, out)
+      return
+    case "FillNan":
+      collectAggs(ir.input, out)
+      collectAggs(ir.value, out)
+      return
+    default:
+      collectAggs(ir.input, out)
+  }
+}
+
+const isPlainNumberType = (t: DT.DataType): boolean =>
+  DT.isFloat(t) || (DT.isInteger(t) && t._tag !== "Int64" && t._tag !== "UInt64")
+
+/** A full-height column of plain numbers read as doubles: a Float64 column, or a plain-number column cast to Float64. */
+const asDoubles = (ir: IR, ctx: EvalCtx): Column | undefined => {
+  if (ir.dtype._tag !== "Float64") return undefined
+  const x = ir._tag === "Cast" ? ir.input : ir
+  if (x._tag !== "Column" || !isPlainNumberType(x.dtype)) return undefined
+  const c = ctx.columns[x.index]!
+  return c.length === ctx.height ? c : undefined
+}
+
+/**
+ * The input of a sum / mean / var / std read in the shared pass without materializing it: `x` or `x * y` where
+ * x and y are Float64 columns or plain-number columns cast to Float64 (as `f64(a) * f64(b)` in a correlation),
+ * unless the row memo already holds it.
+ */
+const virtualInput = (
+  ir: Extract<IR, { _tag: "Agg" }>,
+  ctx: EvalCtx
+): { readonly column: Column; readonly asFloat64: true; readonly times?: Column } | undefined => {
+  if (ir.fn !== "sum" && ir.fn !== "mean" && ir.fn !== "var" && ir.fn !== "std") return undefined
+  const input = ir.input
+  const memoKey = irKey(input)
+  if (memoKey !== null && ctx.memo !== undefined && rowMemo(ctx.memo).has(memoKey)) return undefined
+  if (input._tag === "Binary" && input.op === "mul" && input.dtype._tag === "Float64") {
+    const a = asDoubles(input.left, ctx)
+    const b = asDoubles(input.right, ctx)
+    return a === undefined || b === undefined ? undefined : { column: a, asFloat64: true, times: b }
+  }
+  if (input._tag !== "Cast") return undefined
+  const a = asDoubles(input, ctx)
+  return a === undefined ? undefined : { column: a, asFloat64: true }
+}
+
+const FUSABLE_FNS: ReadonlySet<string> = new Set(["sum", "mean", "min", "max", "count", "len", "var", "std"])
+
+/**
+ * Single-pass multi-aggregation: computes the aggregations of `irs` (agg context, with a memo) that
+ * `aggregateMany` supports in one shared pass over the group ids, and stores their results in the memo, where
+ * `evaluate` finds them; `evaluate` computes the rest as before. Does nothing when fewer than two qualify, or when
+ * groups hold fewer than 4 rows on average. An input that fails to evaluate is left to `evaluate`, which reports
+ * the error.
+ */
+export const prefillAggs = (irs: ReadonlyArray<IR>, ctx: EvalCtx): void => {
+  const memo = ctx.memo
+  // With about one row per group the separate kernels stream through their state arrays; the shared pass only pays
+  // for its wider state there (measured: 1e7 rows in ~1e7 groups, 1.5x slower).
+  if (ctx.mode !== "agg" || memo === undefined || ctx.groups === undefined || ctx.groups.count * 4 > ctx.height) return
+  const found: Array<IR> = []
+  for (const ir of irs) collectAggs(ir, found)
+  if (found.length < 2) return
+  const keys: Array<string> = []
+  const specs: Array<AggSpec> = []
+  const seen = new Set<string>()
+  const row = rowCtx(ctx)
+  for (const ir of found) {
+    const key = irKey(ir)
+    if (key === null || seen.has(key) || memo.has(key)) continue
+    seen.add(key)
+    if (ir._tag === "Len") {
+      // len counts rows: the column is not read.
+      specs.push({ fn: "len", column: C.make(DT.Null, ctx.height, new Uint8Array(0), null), options: {} })
+      keys.push(key)
+      continue
+    }
+    if (ir._tag !== "Agg") continue
+    const virtual = virtualInput(ir, ctx)
+    if (virtual !== undefined) {
+      specs.push({ fn: ir.fn, options: ir.options, ...virtual })
+      keys.push(key)
+      continue
+    }
+    // Evaluated here only when the memo keeps the result for `evaluate` (a Column costs nothing either way).
+    if (!FUSABLE_FNS.has(ir.fn) || irKey(ir.input) === null) continue
+    const input = evaluate(ir.input, row)
+    if (isError(input)) continue
+    const full = broadcast(input, ctx.height)
+    if (!isFusable(ir.fn, full)) continue
+    specs.push({ fn: ir.fn, column: full, options: ir.options })
+    keys.push(key)
+  }
+  if (specs.length < 2) return
+  const results = aggregateMany(specs, ctx.groups)
+  keys.forEach((k, i) => {
+    memo.set(k, results[i]!)
+  })
 }
 
 /** fillNull by strategy: forward / backward (last / next non-null value), min / max / mean of the non-null values. */

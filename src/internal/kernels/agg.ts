@@ -4,7 +4,10 @@
  * Each kernel is a single pass over the rows with per-group state in typed arrays (sums, counts, Welford moments,
  * best row so far); median and quantile gather each group's values (a counting sort by group) and select the order
  * statistics they need by quickselect. Min, max, first, last, argMin and argMax compute a per-group row index and
- * gather with `take`, so they work for every dtype they accept.
+ * gather with `take`, so they work for every dtype they accept. topK / bottomK keep each group's best k rows.
+ *
+ * `aggregateMany` computes several sums, means, counts, variances, minima and maxima over the same groups in one
+ * shared pass (single-pass multi-aggregation), bit-identical to the one-aggregation kernels.
  * @internal
  */
 import type { AggFn, QuantileInterpolation } from "../../Expr/Expr.ts"
@@ -51,6 +54,7 @@ const isMomentInput = (t: DataType): boolean => DT.isNumeric(t) || t._tag === "B
  * | std, var | numeric, Boolean | Float64 (`ddof` option, default 1) |
  * | median, quantile | numeric, Boolean | Float64 (`q` in [0, 1], `interpolation` default "nearest") |
  * | argMin, argMax | orderable | UInt32 (index within the group) |
+ * | topK, bottomK | orderable (`k` a non-negative integer) | List(input dtype) |
  *
  * Follows Polars, except that integer sums always widen to Int64 and Float32 results widen to Float64 (Polars keeps
  * Int32/UInt32/Float32 sums in their type and lets them wrap).
@@ -105,6 +109,13 @@ export const aggOutputType = (fn: AggFn, input: DataType, options: AggOptions): 
     case "argMax":
       if (isOrderable(input)) return DT.UInt32
       return { expected: "an orderable column (numeric, Boolean, string, temporal)" }
+    case "topK":
+    case "bottomK": {
+      const k = options["k"]
+      if (typeof k !== "number" || !Number.isInteger(k) || k < 0 || k > 2 ** 31 - 1) return { expected: "a non-negative integer k" }
+      if (isOrderable(input)) return DT.List(input)
+      return { expected: "an orderable column (numeric, Boolean, string, temporal)" }
+    }
   }
 }
 
@@ -168,6 +179,18 @@ export const toFloat64 = (col: Column): ArrayLike<number> => {
     default:
       return new Float64Array(n)
   }
+}
+
+/** The largest |v[i]| over the first n values (of any, including null, rows). */
+const maxAbsOf = (v: ArrayLike<number>, n: number): number => {
+  let lo = 0
+  let hi = 0
+  for (let i = 0; i < n; i++) {
+    const x = v[i]!
+    if (x > hi) hi = x
+    if (x < lo) lo = x
+  }
+  return Math.max(hi, -lo)
 }
 
 const validOf = (col: Column): Uint8Array | null => (col.nullCount === 0 ? null : col.validity)
@@ -246,8 +269,7 @@ const sumKernel = (col: Column, groups: Groups): Column => {
     case "UInt32": {
       const v = col.values as Int32Array
       // Exact in doubles while every partial sum stays below 2^53.
-      let maxAbs = 0
-      if (n > 1 << 21) for (let i = 0; i < n; i++) maxAbs = Math.max(maxAbs, Math.abs(v[i]!))
+      const maxAbs = n > 1 << 21 ? maxAbsOf(v, n) : 0
       if (maxAbs * n < 2 ** 53) {
         const acc = new Float64Array(G)
         if (validity === null) for (let i = 0; i < n; i++) acc[ids[i]!]! += v[i]!
@@ -597,6 +619,192 @@ const argKernel = (col: Column, groups: Groups, isMax: boolean): Column => {
   return C.make(DT.UInt32, G, out, validityOf(has, G))
 }
 
+/** Above this `k` (or when `G * k` exceeds the rows) `topK` sorts each group's rows instead of keeping k best. */
+const TOPK_SMALL = 64
+
+/**
+ * Each group's `k` largest (or smallest) values as a List column, best first, ties in row order, nulls appended
+ * when the group has fewer than `k` valid values. Small `k`: one pass keeping each group's best `k` rows sorted in
+ * typed arrays (a row that does not beat the group's k-th best costs one comparison); large `k`: the valid rows are
+ * bucketed by group and each group's rows sorted.
+ */
+const topKKernel = (col: Column, groups: Groups, k: number, largest: boolean): Column => {
+  const G = groups.count
+  const ids = groups.ids
+  const n = ids.length
+  const validity = validOf(col)
+  const held = new Int32Array(G) // valid rows kept (≤ k)
+  const nullRows = new Int32Array(G)
+  if (k > 0 && k <= TOPK_SMALL && G * k <= 2 * n + 1024) {
+    const best = new Int32Array(G * k) // group g's kept rows, best first, at [g * k, g * k + held[g])
+    if (isPlainNumber(col.dtype) || col.dtype._tag === "Date")
+      topKNumbers(col.values as ArrayLike<number>, validity, ids, n, k, largest, best, held, nullRows)
+    else topKKeys(orderKeys(col, n), validity, ids, n, k, largest ? 0xffffffff : 0, best, held, nullRows)
+    const starts = new Int32Array(G)
+    for (let g = 0; g < G; g++) starts[g] = g * k
+    return topKList(col, G, k, held, nullRows, best, starts)
+  }
+  // Large k: bucket the valid rows by group (row order kept), then sort each bucket by key, ties by row.
+  const start = new Int32Array(G + 1)
+  for (let i = 0; i < n; i++) {
+    if (validity !== null && (validity[i >> 3]! & (1 << (i & 7))) === 0) nullRows[ids[i]!]!++
+    else start[ids[i]! + 1]!++
+  }
+  for (let g = 0; g < G; g++) start[g + 1]! += start[g]!
+  const rows = new Int32Array(start[G]!)
+  if (k > 0) {
+    const pos = start.slice(0, G)
+    for (let i = 0; i < n; i++) if (validity === null || (validity[i >> 3]! & (1 << (i & 7))) !== 0) rows[pos[ids[i]!]!++] = i
+    const keys = orderKeys(col, n)
+    const klo = keys.lo
+    const khi = keys.hi
+    const flip = largest ? 0xffffffff : 0
+    const cmp = (x: number, y: number): number => {
+      const hx = khi === null ? 0 : (khi[x]! ^ flip) >>> 0
+      const hy = khi === null ? 0 : (khi[y]! ^ flip) >>> 0
+      if (hx !== hy) return hx < hy ? -1 : 1
+      const lx = (klo[x]! ^ flip) >>> 0
+      const ly = (klo[y]! ^ flip) >>> 0
+      if (lx !== ly) return lx < ly ? -1 : 1
+      return x - y
+    }
+    for (let g = 0; g < G; g++) {
+      const a = start[g]!
+      const b = start[g + 1]!
+      if (b - a > 1) rows.subarray(a, b).sort(cmp)
+    }
+  }
+  // Kept rows of group g: the first held[g] of rows[start[g] .. start[g + 1]).
+  for (let g = 0; g < G; g++) held[g] = Math.min(k, start[g + 1]! - start[g]!)
+  return topKList(col, G, k, held, nullRows, rows, start)
+}
+
+/**
+ * Small-k topK over plain numbers: each group's best `k` rows kept sorted (best first) with their values beside
+ * them, in row order on ties; "better" is larger (or smaller) with NaN above every number, -0 equal to 0.
+ */
+const topKNumbers = (
+  v: ArrayLike<number>,
+  validity: Uint8Array | null,
+  ids: Int32Array,
+  n: number,
+  k: number,
+  largest: boolean,
+  best: Int32Array,
+  held: Int32Array,
+  nullRows: Int32Array
+): void => {
+  // Per group, side by side (one cache line per row for small k): the count kept, then the kept values.
+  const S = k + 1
+  const st = new Float64Array(held.length * S)
+  for (let i = 0; i < n; i++) {
+    const g = ids[i]!
+    if (validity !== null && (validity[i >> 3]! & (1 << (i & 7))) === 0) {
+      nullRows[g]!++
+      continue
+    }
+    const x = v[i]!
+    const base = g * S
+    let c = st[base]!
+    if (c === k) {
+      const w = st[base + k]!
+      if (largest ? !(x > w || (Number.isNaN(x) && !Number.isNaN(w))) : !(x < w || (Number.isNaN(w) && !Number.isNaN(x)))) continue
+      c = k - 1
+    } else st[base] = c + 1
+    // Slot j (1-based) of the group holds the j-th best value; its row is best[g * k + j - 1].
+    let j = c + 1
+    const rb = g * k - 1
+    if (largest)
+      while (j > 1) {
+        const y = st[base + j - 1]!
+        if (!(x > y || (Number.isNaN(x) && !Number.isNaN(y)))) break
+        st[base + j] = y
+        best[rb + j] = best[rb + j - 1]!
+        j--
+      }
+    else
+      while (j > 1) {
+        const y = st[base + j - 1]!
+        if (!(x < y || (Number.isNaN(y) && !Number.isNaN(x)))) break
+        st[base + j] = y
+        best[rb + j] = best[rb + j - 1]!
+        j--
+      }
+    st[base + j] = x
+    best[rb + j] = i
+  }
+  for (let g = 0; g < held.length; g++) held[g] = st[g * S]!
+}
+
+/** Small-k topK over order keys (any orderable dtype): as `topKNumbers`, on keys flipped so that smaller is better. */
+const topKKeys = (
+  keys: { readonly hi: Uint32Array | null; readonly lo: Uint32Array },
+  validity: Uint8Array | null,
+  ids: Int32Array,
+  n: number,
+  k: number,
+  flip: number,
+  best: Int32Array,
+  held: Int32Array,
+  nullRows: Int32Array
+): void => {
+  const khi = keys.hi
+  const klo = keys.lo
+  const bh = new Uint32Array(best.length)
+  const bl = new Uint32Array(best.length)
+  for (let i = 0; i < n; i++) {
+    const g = ids[i]!
+    if (validity !== null && (validity[i >> 3]! & (1 << (i & 7))) === 0) {
+      nullRows[g]!++
+      continue
+    }
+    const h = khi === null ? 0 : (khi[i]! ^ flip) >>> 0
+    const l = (klo[i]! ^ flip) >>> 0
+    const base = g * k
+    let c = held[g]!
+    if (c === k) {
+      const wh = bh[base + k - 1]!
+      if (h > wh || (h === wh && l >= bl[base + k - 1]!)) continue
+      c = k - 1
+    } else held[g] = c + 1
+    let j = base + c
+    while (j > base) {
+      const ph = bh[j - 1]!
+      if (ph < h || (ph === h && bl[j - 1]! <= l)) break
+      bh[j] = ph
+      bl[j] = bl[j - 1]!
+      best[j] = best[j - 1]!
+      j--
+    }
+    bh[j] = h
+    bl[j] = l
+    best[j] = i
+  }
+}
+
+/** The List column of topK: group g holds rows `rows[starts[g] ..)` (`held[g]` of them), then nulls up to `k`. */
+const topKList = (
+  col: Column,
+  G: number,
+  k: number,
+  held: Int32Array,
+  nullRows: Int32Array,
+  rows: Int32Array,
+  starts: Int32Array
+): Column => {
+  const offsets = new Int32Array(G + 1)
+  for (let g = 0; g < G; g++) offsets[g + 1] = offsets[g]! + Math.min(k, held[g]! + nullRows[g]!)
+  const flat = new Int32Array(offsets[G]!)
+  for (let g = 0; g < G; g++) {
+    const o = offsets[g]!
+    const h = held[g]!
+    const s = starts[g]!
+    for (let j = 0; j < h; j++) flat[o + j] = rows[s + j]!
+    for (let j = o + h; j < offsets[g + 1]!; j++) flat[j] = -1
+  }
+  return C.make(DT.List(col.dtype), G, new Uint8Array(0), null, { offsets, children: [C.take(col, flat)] })
+}
+
 /**
  * Aggregates `column` per group: one output row per group (`groups.count` rows, in group order), dtype from
  * `aggOutputType`. `column.length` must equal `groups.ids.length`. Options: `ddof` (std/var, default 1), `q` and
@@ -606,7 +814,9 @@ const argKernel = (col: Column, groups: Groups, isMax: boolean): Column => {
  * `count`/`len` (0 / the row count) and `nUnique` (null counts as one value); `first`/`last` return the first/last
  * row even when it is null; NaN is a value (sums, means and moments become NaN; `min`/`max` skip it unless the group
  * has only NaN; quantiles sort it above every number); `argMin`/`argMax` give the position within the group
- * (first occurrence on ties).
+ * (first occurrence on ties); `topK`/`bottomK` give each group's `k` largest/smallest values as a list, sorted
+ * (largest first for topK, smallest first for bottomK; NaN above every number; ties in row order), nulls only to
+ * fill up when the group has fewer than `k` valid values (as Polars `top_k`/`bottom_k`: non-null preferred).
  */
 export const aggregate = (fn: AggFn, column: Column, groups: Groups, options: AggOptions): Column => {
   switch (fn) {
@@ -642,5 +852,409 @@ export const aggregate = (fn: AggFn, column: Column, groups: Groups, options: Ag
     case "argMin":
     case "argMax":
       return argKernel(column, groups, fn === "argMax")
+    case "topK":
+    case "bottomK":
+      return topKKernel(column, groups, options["k"] as number, fn === "topK")
   }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// fused multi-aggregation
+// ---------------------------------------------------------------------------------------------------------------
+
+/** One aggregation of `aggregateMany`: `fn` over `column` (full length), with `aggregate`'s options. */
+export interface AggSpec {
+  readonly fn: AggFn
+  readonly column: Column
+  readonly options: AggOptions
+  /**
+   * sum, mean, var, std only: the aggregated values are `column` cast to Float64 (`column` holds plain numbers:
+   * Int8–UInt32, Float32, Float64), multiplied by `times` (also plain numbers, cast to Float64) when given; null
+   * where either is null. The result is that of `aggregate` over the materialized Float64 column (the casts are
+   * exact and the product is the same double), without materializing it.
+   */
+  readonly asFloat64?: boolean
+  readonly times?: Column
+}
+
+/** Dtypes whose values array holds plain numbers (read directly as doubles by the shared pass). */
+const isPlainNumber = (t: DataType): boolean =>
+  t._tag === "Float32" ||
+  t._tag === "Float64" ||
+  t._tag === "Int8" ||
+  t._tag === "Int16" ||
+  t._tag === "Int32" ||
+  t._tag === "UInt8" ||
+  t._tag === "UInt16" ||
+  t._tag === "UInt32"
+
+/**
+ * Whether `aggregateMany` computes `fn` over `column` in its shared pass (otherwise callers use `aggregate`):
+ * sum of floats and of small integers (while the sums stay exact in doubles), mean, var and std of numeric columns
+ * (Int64 read as doubles, as `aggregate` does), min and max of plain numbers, count and len of any column.
+ */
+export const isFusable = (fn: AggFn, column: Column, asFloat64 = false): boolean => {
+  const t = column.dtype
+  if (asFloat64) return isPlainNumber(t) && (fn === "sum" || fn === "mean" || fn === "var" || fn === "std")
+  switch (fn) {
+    case "count":
+    case "len":
+      return true
+    case "sum": {
+      if (t._tag === "Float32" || t._tag === "Float64") return true
+      if (!isPlainNumber(t)) return false
+      const n = column.length
+      return n <= 1 << 21 || maxAbsOf(column.values as ArrayLike<number>, n) * n < 2 ** 53
+    }
+    case "mean":
+    case "var":
+    case "std":
+      return DT.isNumeric(t) && t._tag !== "Decimal"
+    case "min":
+    case "max":
+      return isPlainNumber(t)
+    default:
+      return false
+  }
+}
+
+/** Rows per block: each block's group ids are read from memory once and stay in L1 for every aggregation. */
+const BLOCK = 2048
+
+const addBlock = (ids: Int32Array, a: number, b: number, v: ArrayLike<number>, st: Float64Array, S: number, o: number): void => {
+  for (let i = a; i < b; i++) st[ids[i]! * S + o]! += v[i]!
+}
+
+const addValidBlock = (
+  ids: Int32Array,
+  a: number,
+  b: number,
+  v: ArrayLike<number>,
+  valid: Uint8Array,
+  st: Float64Array,
+  S: number,
+  o: number
+): void => {
+  for (let i = a; i < b; i++) if ((valid[i >> 3]! & (1 << (i & 7))) !== 0) st[ids[i]! * S + o]! += v[i]!
+}
+
+const countBlock = (ids: Int32Array, a: number, b: number, valid: Uint8Array | null, st: Float64Array, S: number, o: number): void => {
+  if (valid === null) for (let i = a; i < b; i++) st[ids[i]! * S + o]!++
+  else for (let i = a; i < b; i++) if ((valid[i >> 3]! & (1 << (i & 7))) !== 0) st[ids[i]! * S + o]!++
+}
+
+/** Welford's update (as `varKernel`): slots o = count, o + 1 = mean, o + 2 = m2. */
+const welfordBlock = (
+  ids: Int32Array,
+  a: number,
+  b: number,
+  v: ArrayLike<number>,
+  valid: Uint8Array | null,
+  st: Float64Array,
+  S: number,
+  o: number
+): void => {
+  for (let i = a; i < b; i++) {
+    if (valid !== null && (valid[i >> 3]! & (1 << (i & 7))) === 0) continue
+    const s = ids[i]! * S + o
+    const x = v[i]!
+    const c = ++st[s]!
+    const mu = st[s + 1]!
+    const d = x - mu
+    const m = mu + d / c
+    st[s + 1] = m
+    st[s + 2]! += d * (x - m)
+  }
+}
+
+/** Best value so far (as `bestRows`): slots o = value, o + 1 = its row (-1: none yet). */
+const bestBlock = (
+  ids: Int32Array,
+  a: number,
+  b: number,
+  v: ArrayLike<number>,
+  valid: Uint8Array | null,
+  st: Float64Array,
+  S: number,
+  o: number,
+  isMax: boolean
+): void => {
+  for (let i = a; i < b; i++) {
+    if (valid !== null && (valid[i >> 3]! & (1 << (i & 7))) === 0) continue
+    const s = ids[i]! * S + o
+    const x = v[i]!
+    const bv = st[s]!
+    if (st[s + 1]! < 0 || (isMax ? x > bv : x < bv) || (Number.isNaN(bv) && !Number.isNaN(x))) {
+      st[s] = x
+      st[s + 1] = i
+    }
+  }
+}
+
+type Plan =
+  | { readonly kind: "count"; readonly valid: Uint8Array | null; readonly o: number }
+  | {
+      readonly kind: "sum"
+      readonly v: ArrayLike<number>
+      readonly w: ArrayLike<number> | null
+      readonly valid: Uint8Array | null
+      readonly o: number
+    }
+  | {
+      readonly kind: "welford"
+      readonly v: ArrayLike<number>
+      readonly w: ArrayLike<number> | null
+      readonly valid: Uint8Array | null
+      readonly o: number
+    }
+  | { readonly kind: "best"; readonly v: ArrayLike<number>; readonly valid: Uint8Array | null; readonly o: number; readonly isMax: boolean }
+
+const EMPTY_F64 = new Float64Array(0)
+
+/** A plan with its product input multiplied out (for `blockedLoop`, whose loops read one value array). */
+const materialized = (p: Plan): Plan => {
+  if ((p.kind !== "sum" && p.kind !== "welford") || p.w === null) return p
+  const n = p.v.length
+  const out = new Float64Array(n)
+  for (let i = 0; i < n; i++) out[i] = p.v[i]! * p.w[i]!
+  return { ...p, v: out, w: null }
+}
+
+/** The shared pass without generated code: per block of rows, one loop per aggregation. */
+const blockedLoop = (plans: ReadonlyArray<Plan>, ids: Int32Array, n: number, st: Float64Array, S: number): void => {
+  for (let a = 0; a < n; a += BLOCK) {
+    const b = Math.min(a + BLOCK, n)
+    for (const p of plans) {
+      switch (p.kind) {
+        case "count":
+          countBlock(ids, a, b, p.valid, st, S, p.o)
+          break
+        case "sum":
+          if (p.valid === null) addBlock(ids, a, b, p.v, st, S, p.o)
+          else addValidBlock(ids, a, b, p.v, p.valid, st, S, p.o)
+          break
+        case "welford":
+          welfordBlock(ids, a, b, p.v, p.valid, st, S, p.o)
+          break
+        case "best":
+          bestBlock(ids, a, b, p.v, p.valid, st, S, p.o, p.isMax)
+          break
+      }
+    }
+  }
+}
+
+type FusedLoop = (
+  ids: Int32Array,
+  n: number,
+  st: Float64Array,
+  values: ReadonlyArray<ArrayLike<number>>,
+  times: ReadonlyArray<ArrayLike<number>>,
+  valids: ReadonlyArray<Uint8Array | null>
+) => void
+
+/** Generated loops by signature (kinds, slots, stride, input array types, which inputs have nulls). */
+const LOOPS = new Map<string, FusedLoop | null>()
+
+/**
+ * One row loop for all `plans`, generated and compiled once per signature, so that every typed-array access in it
+ * sees one array type (a single generic loop over several array types runs ~2× slower in V8) and slots and stride
+ * are constants. Null where code generation is not allowed (a Content-Security-Policy without 'unsafe-eval'):
+ * callers then use `blockedLoop`.
+ */
+const fusedLoop = (plans: ReadonlyArray<Plan>, S: number): FusedLoop | null => {
+  const sig = `${S}|${plans
+    .map(
+      (p) =>
+        `${p.kind}${p.kind === "best" && p.isMax ? "+" : ""}@${p.o}:${p.kind === "count" ? "" : p.v.constructor.name}` +
+        `${(p.kind === "sum" || p.kind === "welford") && p.w !== null ? `*${p.w.constructor.name}` : ""}${p.valid === null ? "" : "?"}`
+    )
+    .join(",")}`
+  const cached = LOOPS.get(sig)
+  if (cached !== undefined) return cached
+  const head: Array<string> = []
+  const body: Array<string> = []
+  plans.forEach((p, k) => {
+    const o = p.o
+    if (p.kind !== "count") head.push(`const v${k} = values[${k}];`)
+    const product = (p.kind === "sum" || p.kind === "welford") && p.w !== null
+    if (product) head.push(`const w${k} = times[${k}];`)
+    const x = product ? `v${k}[i] * w${k}[i]` : `v${k}[i]`
+    if (p.valid !== null) head.push(`const m${k} = valids[${k}];`)
+    const guard = p.valid === null ? "" : `if ((m${k}[i >> 3] & (1 << (i & 7))) !== 0) `
+    switch (p.kind) {
+      case "count":
+        body.push(`${guard}st[s + ${o}]++;`)
+        break
+      case "sum":
+        body.push(`${guard}st[s + ${o}] += ${x};`)
+        break
+      case "welford":
+        body.push(
+          `${guard}{ const x = ${x}; const c = ++st[s + ${o}]; const mu = st[s + ${o + 1}]; const d = x - mu; ` +
+            `const m = mu + d / c; st[s + ${o + 1}] = m; st[s + ${o + 2}] += d * (x - m); }`
+        )
+        break
+      case "best":
+        body.push(
+          `${guard}{ const x = v${k}[i]; const b = st[s + ${o}]; ` +
+            `if (st[s + ${o + 1}] < 0 || x ${p.isMax ? ">" : "<"} b || (b !== b && x === x)) { st[s + ${o}] = x; st[s + ${o + 1}] = i; } }`
+        )
+        break
+    }
+  })
+  let loop: FusedLoop | null = null
+  try {
+    loop = new Function(
+      "ids",
+      "n",
+      "st",
+      "values",
+      "times",
+      "valids",
+      `"use strict"; ${head.join(" ")}\nfor (let i = 0; i < n; i++) {\nconst s = ids[i] * ${S};\n${body.join("\n")}\n}`
+    ) as FusedLoop
+  } catch {
+    loop = null
+  }
+  if (LOOPS.size >= 256) LOOPS.clear()
+  LOOPS.set(sig, loop)
+  return loop
+}
+
+/**
+ * Several aggregations over the same groups in one pass over the group ids, with every group's state side by side
+ * in one Float64Array (one cache line per row for all of them), in blocks of rows. Every spec must pass
+ * `isFusable`; each result is bit-identical to `aggregate(spec.fn, spec.column, groups, spec.options)` (the same
+ * per-group summation order and algorithms: plain sums, Welford's variance, first best row on ties).
+ */
+export const aggregateMany = (specs: ReadonlyArray<AggSpec>, groups: Groups): Array<Column> => {
+  const G = groups.count
+  const ids = groups.ids
+  const n = ids.length
+  const plans: Array<Plan> = []
+  const countSlots = new Map<Uint8Array | null, number>()
+  let S = 0
+  const countSlot = (valid: Uint8Array | null): number => {
+    let o = countSlots.get(valid)
+    if (o === undefined) {
+      o = S++
+      countSlots.set(valid, o)
+      plans.push({ kind: "count", valid, o })
+    }
+    return o
+  }
+  // Where each spec's result is read from: [slot of the value, slot of the count] (or -1).
+  const where: Array<{ readonly a: number; readonly b: number }> = []
+  const bestInit: Array<number> = []
+  for (const s of specs) {
+    const times = s.times
+    const valid = times === undefined ? validOf(s.column) : Bits.and(validOf(s.column), validOf(times), n)
+    const w = times === undefined ? null : (times.values as ArrayLike<number>)
+    const raw = s.asFloat64 === true || times !== undefined
+    switch (s.fn) {
+      case "len":
+        where.push({ a: countSlot(null), b: -1 })
+        break
+      case "count":
+        where.push({ a: countSlot(valid), b: -1 })
+        break
+      case "sum":
+      case "mean": {
+        const o = S++
+        const v = s.fn === "sum" || raw ? (s.column.values as ArrayLike<number>) : toFloat64(s.column)
+        plans.push({ kind: "sum", v, w, valid, o })
+        where.push({ a: o, b: s.fn === "mean" ? countSlot(valid) : -1 })
+        break
+      }
+      case "var":
+      case "std": {
+        const o = S
+        S += 3
+        plans.push({ kind: "welford", v: raw ? (s.column.values as ArrayLike<number>) : toFloat64(s.column), w, valid, o })
+        where.push({ a: o, b: -1 })
+        break
+      }
+      case "min":
+      case "max": {
+        const o = S
+        S += 2
+        plans.push({ kind: "best", v: s.column.values as ArrayLike<number>, valid, o, isMax: s.fn === "max" })
+        bestInit.push(o + 1)
+        where.push({ a: o, b: -1 })
+        break
+      }
+      default:
+        throw new Error(`aggregateMany: ${s.fn} is not fusable`)
+    }
+  }
+  const st = new Float64Array(G * S)
+  for (const o of bestInit) for (let g = 0; g < G; g++) st[g * S + o] = -1
+  const loop = fusedLoop(plans, S)
+  if (loop !== null)
+    loop(
+      ids,
+      n,
+      st,
+      plans.map((p) => (p.kind === "count" ? EMPTY_F64 : p.v)),
+      plans.map((p) => (p.kind === "sum" || p.kind === "welford" ? (p.w ?? EMPTY_F64) : EMPTY_F64)),
+      plans.map((p) => p.valid)
+    )
+  else blockedLoop(plans.map(materialized), ids, n, st, S)
+  return specs.map((s, k) => {
+    const { a, b } = where[k]!
+    const t = s.column.dtype
+    switch (s.fn) {
+      case "len":
+      case "count": {
+        const out = new Uint32Array(G)
+        for (let g = 0; g < G; g++) out[g] = st[g * S + a]!
+        return C.make(DT.UInt32, G, out, null)
+      }
+      case "sum": {
+        if (t._tag === "Float32" || t._tag === "Float64" || s.asFloat64 === true || s.times !== undefined) {
+          const out = new Float64Array(G)
+          for (let g = 0; g < G; g++) out[g] = st[g * S + a]!
+          return C.make(DT.Float64, G, out, null)
+        }
+        const out = new BigInt64Array(G)
+        const w = new Int32Array(out.buffer)
+        for (let g = 0; g < G; g++) writeI64(w, g, st[g * S + a]!)
+        return C.make(DT.Int64, G, out, null)
+      }
+      case "mean": {
+        const out = new Float64Array(G)
+        const has = new Uint8Array(G)
+        for (let g = 0; g < G; g++) {
+          const c = st[g * S + b]!
+          if (c > 0) {
+            out[g] = st[g * S + a]! / c
+            has[g] = 1
+          }
+        }
+        return f64Column(out, has, G)
+      }
+      case "var":
+      case "std": {
+        const ddof = (s.options["ddof"] as number | undefined) ?? 1
+        const out = new Float64Array(G)
+        const has = new Uint8Array(G)
+        for (let g = 0; g < G; g++) {
+          const c = st[g * S + a]!
+          if (c > ddof) {
+            const r = Math.max(st[g * S + a + 2]! / (c - ddof), 0)
+            out[g] = s.fn === "std" ? Math.sqrt(r) : r
+            has[g] = 1
+          }
+        }
+        return f64Column(out, has, G)
+      }
+      default: {
+        // min / max: gather the best rows (as `aggregate`, which takes them from the column).
+        const rows = new Int32Array(G)
+        for (let g = 0; g < G; g++) rows[g] = st[g * S + a + 1]!
+        return C.take(s.column, rows)
+      }
+    }
+  })
 }
