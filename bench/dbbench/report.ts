@@ -250,8 +250,8 @@ Deviations and workarounds:
   \`explode\` (the benchmark's earlier polars solution). String ids are cast to Categorical at load, as the
   benchmark's polars solution does.
 - arquero cannot read Parquet: tables come through parquet-wasm → Arrow IPC → \`aq.fromArrow\` (string columns Utf8).
-- polaroid: string ids are cast to Categorical at load (like polars). q8 has no top-k aggregation:
-  \`rank("ordinal", { descending: true }).over("id6")\` then \`filter(rank ≤ 2)\`. q9 has no \`corr\`: r² is computed in
+- polaroid: string ids are cast to Categorical at load (like polars). q8 is
+  \`col("v3").topK(2)\` per id6 group then \`explode\`, as the polars solution's \`top_k\`. q9 has no \`corr\`: r² is computed in
   one aggregation expression from group means, cov = mean(v1·v2) − mean(v1)·mean(v2), var = mean(v²) − mean(v)².
 `
 
