@@ -29,7 +29,9 @@ import { groupIds } from "../internal/kernels/hash.ts"
 import {
   type Bounds,
   type ClosedWindow,
+  denseDurationSums,
   durationBounds,
+  fixedLength,
   durationProblem,
   gather,
   isIndexType,
@@ -112,7 +114,36 @@ const rollingImpl = (self: Frame, spec: RollingSpec, aggs: ReadonlyArray<Expr>):
     }
     const n = self.height
     const p = partition(n, byIdx.length === 0 ? undefined : groupIds(byIdx.map((i) => cols[i]!), n))
-    const keys = timeKeys(gather(p, index), period, offset)
+    const gIndex = gather(p, index)
+    const outNames = [...byNames, spec.index, ...aggs.map((e) => outputName(e.node))]
+    const duplicate = (): InvalidArgument | undefined => {
+      const seen = new Set<string>()
+      for (const name of outNames) {
+        if (seen.has(name)) return new InvalidArgument({ argument: "aggs", message: `duplicate output column "${name}"` })
+        seen.add(name)
+      }
+      return undefined
+    }
+    // Fast path: only `col(x).sum()` / `.mean()` of Float64 columns without nulls on a 64-bit index with fixed
+    // durations: one fused pass per aggregation (no key or bound arrays); any failure takes the general path.
+    const fixedP = fixedLength(period, index.dtype)
+    const fixedO = fixedLength(offset, index.dtype)
+    if (fixedP !== undefined && fixedO !== undefined && aggs.length > 0) {
+      const fast: Array<Column> = []
+      for (const e of aggs) {
+        const s = simpleAgg(e.node, self)
+        if (s === undefined || (s.fn !== "sum" && s.fn !== "mean")) break
+        const c = denseDurationSums(s.fn === "mean", gather(p, cols[s.column]!), gIndex, offset.negative ? -fixedO : fixedO, fixedP, false, closed, 0, p.offsets)
+        if (c === undefined) break
+        fast.push(c)
+      }
+      if (fast.length === aggs.length) {
+        const dup = duplicate()
+        if (dup !== undefined) return yield* Effect.fail(dup)
+        return F.fromColumnsUnsafe(outNames, [...byIdx.map((i) => gather(p, cols[i]!)), gIndex, ...fast])
+      }
+    }
+    const keys = timeKeys(gIndex, period, offset)
     if (isKernelFailure(keys)) return yield* Effect.fail(new InvalidArgument({ argument: "index", message: keys.error }))
     const bounds = durationBounds(keys, p.offsets, closed)
     if (isKernelFailure(bounds)) {
@@ -122,11 +153,9 @@ const rollingImpl = (self: Frame, spec: RollingSpec, aggs: ReadonlyArray<Expr>):
       )
     }
     // Aggregations: sliding kernels for `col(x).agg()`; anything else through the windows' rows as groups.
-    const names: Array<string> = []
     const outs: Array<Column | undefined> = []
     const general: Array<{ readonly k: number; readonly expr: Expr }> = []
     aggs.forEach((e, k) => {
-      names.push(outputName(e.node))
       const s = simpleAgg(e.node, self)
       if (s === undefined) {
         general.push({ k, expr: e })
@@ -147,13 +176,9 @@ const rollingImpl = (self: Frame, spec: RollingSpec, aggs: ReadonlyArray<Expr>):
         outs[g.k] = r[j]!.column
       })
     }
-    const outNames = [...byNames, spec.index, ...names]
-    const seen = new Set<string>()
-    for (const name of outNames) {
-      if (seen.has(name)) return yield* Effect.fail(new InvalidArgument({ argument: "aggs", message: `duplicate output column "${name}"` }))
-      seen.add(name)
-    }
-    return F.fromColumnsUnsafe(outNames, [...byIdx.map((i) => gather(p, cols[i]!)), gather(p, index), ...(outs as Array<Column>)])
+    const dup = duplicate()
+    if (dup !== undefined) return yield* Effect.fail(dup)
+    return F.fromColumnsUnsafe(outNames, [...byIdx.map((i) => gather(p, cols[i]!)), gIndex, ...(outs as Array<Column>)])
   })
 
 /** Aggregation expressions over every window, by gathering each window's rows and grouping them by window. */

@@ -440,73 +440,319 @@ const sums = (fn: "sum" | "mean" | "count", col: Column, b: Bounds, minSamples: 
 }
 
 /**
- * sum / mean over count windows of a Float64 column without nulls, in one segment: bounds computed inline (no
- * bound arrays), Neumaier-compensated, rebuilt every `RECOMPUTE` rows; windows with a non-finite value go to
- * `denseSums`' rule (recount directly).
+ * Special values (NaN, ±Inf) of `v[l..h)` summed: NaN when there is a NaN or both infinities, else the infinity.
+ * Only called for windows holding a non-finite value (rare).
  */
-export const denseCountSums = (mean: boolean, col: Column, windowSize: number, center: boolean, minSamples: number): Column => {
-  const v = col.values as Float64Array
-  const n = v.length
-  const before = center ? windowSize >> 1 : windowSize - 1
-  const out = new Float64Array(n)
-  const validity = Bits.allSet(n)
-  let nulls = 0
+const specialSum = (v: Float64Array, l: number, h: number): number => {
+  let nan = 0
+  let pinf = 0
+  let ninf = 0
+  for (let j = l; j < h; j++) {
+    const x = v[j]!
+    if (Number.isNaN(x)) nan++
+    else if (x === Infinity) pinf++
+    else if (x === -Infinity) ninf++
+  }
+  return nan > 0 || (pinf > 0 && ninf > 0) ? Number.NaN : pinf > 0 ? Infinity : -Infinity
+}
+
+/** Scratch state of a block of the sliding sums (module-level: no allocation, no closure). */
+let blkSum = 0
+let blkComp = 0
+let blkBad = 0
+
+/** Compensated (TwoSum) sum of the finite values of `v[l..h)` into the block state; non-finite ones counted. */
+const rebuildSum = (v: Float64Array, l: number, h: number): void => {
   let sum = 0
   let comp = 0
   let bad = 0
-  let curLo = 0
-  let curHi = 0
-  let since = 0
-  for (let i = 0; i < n; i++) {
-    const l = Math.max(i - before, 0)
-    const h = Math.min(i - before + windowSize, n)
-    if (since > RECOMPUTE + windowSize) {
-      sum = comp = 0
-      bad = 0
-      curLo = curHi = l
-      since = 0
+  for (let j = l; j < h; j++) {
+    const x = v[j]!
+    if (x - x !== 0) bad++
+    else {
+      const t = sum + x
+      const bp = t - sum
+      comp += sum - (t - bp) + (x - bp)
+      sum = t
     }
-    for (; curHi < h; curHi++) {
-      const x = v[curHi]!
-      if (x - x !== 0) bad++
-      else {
-        const s = sum + x
-        comp += Math.abs(sum) >= Math.abs(x) ? sum - s + x : x - s + sum
-        sum = s
-      }
-    }
-    for (; curLo < l; curLo++) {
-      const x = -v[curLo]!
-      if (x - x !== 0) bad--
-      else {
-        const s = sum + x
-        comp += Math.abs(sum) >= Math.abs(x) ? sum - s + x : x - s + sum
-        sum = s
-      }
-    }
-    since++
+  }
+  blkSum = sum
+  blkComp = comp
+  blkBad = bad
+}
+
+/**
+ * Count windows `[max(i - before, a), min(i - before + w, b))` for output rows `[B, E)` of segment `[a, b)`, the
+ * state rebuilt at B. Fast form (`checked` false): no per-value test; returns false when a non-finite value
+ * entered (the running sum is then non-finite), and the caller reruns the block checked.
+ */
+const countBlock = (
+  v: Float64Array,
+  out: Float64Array,
+  a: number,
+  b: number,
+  B: number,
+  E: number,
+  w: number,
+  before: number,
+  mean: boolean,
+  checked: boolean
+): boolean => {
+  rebuildSum(v, Math.max(B - before, a), Math.min(B - before + w, b))
+  let sum = blkSum
+  let comp = blkComp
+  let bad = blkBad
+  if (!checked && bad > 0) return false
+  for (let i = B; i < E; i++) {
+    const l0 = i - before
+    const h0 = l0 + w
+    const l = Math.max(l0, a)
+    const h = Math.min(h0, b)
     const cnt = h - l
-    if (cnt < minSamples || cnt === 0) {
+    const r = bad > 0 ? specialSum(v, l, h) : sum + comp
+    out[i] = mean ? r / cnt : r
+    // to the window of row i + 1: row h0 enters, row l0 leaves
+    if (h0 < b) {
+      const x = v[h0]!
+      if (checked && x - x !== 0) bad++
+      else {
+        const t = sum + x
+        const bp = t - sum
+        comp += sum - (t - bp) + (x - bp)
+        sum = t
+      }
+    }
+    if (l0 >= a) {
+      const x = -v[l0]!
+      if (checked && x - x !== 0) bad--
+      else {
+        const t = sum + x
+        const bp = t - sum
+        comp += sum - (t - bp) + (x - bp)
+        sum = t
+      }
+    }
+  }
+  return checked || (sum - sum === 0 && comp - comp === 0)
+}
+
+/**
+ * sum / mean over count windows of a Float64 column without nulls, per segment: bounds computed inline (no bound
+ * arrays, no byte mask: the output is written straight into a Float64Array, and only rows whose window holds fewer
+ * than `minSamples` rows get a cleared validity bit). Running sums are compensated with Knuth's branch-free TwoSum
+ * (the exact rounding error of every update, as Neumaier's without a data-dependent branch) and rebuilt from the
+ * window at every block of `RECOMPUTE + windowSize` rows. A block runs without any per-value test; when a
+ * non-finite value entered (its running sum is non-finite) it is rerun counting NaN/±Inf apart, and windows holding
+ * one are recounted directly.
+ */
+export const denseCountSums = (
+  mean: boolean,
+  col: Column,
+  windowSize: number,
+  center: boolean,
+  minSamples: number,
+  offsets: Int32Array = Int32Array.of(0, col.length)
+): Column => {
+  const n = col.length
+  const v = (col.values as Float64Array).subarray(0, n)
+  const w = windowSize
+  const before = center ? w >> 1 : w - 1
+  const out = new Float64Array(n)
+  const need = Math.max(minSamples, mean ? 1 : 0)
+  const block = RECOMPUTE + w
+  let validity: Uint8Array | null = null
+  for (let s = 0; s + 1 < offsets.length; s++) {
+    const a = offsets[s]!
+    const b = offsets[s + 1]!
+    for (let B = a; B < b; B += block) {
+      const E = Math.min(B + block, b)
+      if (!countBlock(v, out, a, b, B, E, w, before, mean, false)) countBlock(v, out, a, b, B, E, w, before, mean, true)
+    }
+    // rows whose window holds fewer than `need` rows: only near the segment's ends
+    for (let i = a; i < b; i++) {
+      const cnt = Math.min(i - before + w, b) - Math.max(i - before, a)
+      if (cnt >= need) {
+        if (i - before >= a) break
+        continue
+      }
+      if (validity === null) validity = Bits.allSet(n)
       validity[i >> 3]! &= ~(1 << (i & 7))
-      nulls++
+      out[i] = 0
+    }
+    for (let i = b - 1; i >= a; i--) {
+      const cnt = Math.min(i - before + w, b) - Math.max(i - before, a)
+      if (cnt >= need) {
+        if (i - before + w <= b) break
+        continue
+      }
+      if (validity === null) validity = Bits.allSet(n)
+      validity[i >> 3]! &= ~(1 << (i & 7))
+      out[i] = 0
+    }
+  }
+  return C.make(DT.Float64, n, out, validity)
+}
+
+/** Pointers of the duration-window pass between blocks (module-level scratch, no allocation). */
+let durP = 0
+let durQ = 0
+let durValidity: Uint8Array | null = null
+
+/**
+ * Duration windows for output rows `[B, E)` of segment `[a, b)`: row i's window is the rows j with `lo < t[j] ≤ hi`
+ * (ends per `strictLo`/`strictHi`), lo = t[i] + o, hi = t[i] (`hiIsT`) or lo + period. Keys are read from the
+ * 64-bit words as exact offsets from (bHi, bLo). `durP`/`durQ` hold the pointers on entry and exit. Fast form: no
+ * per-value test (false when a non-finite value entered: rerun checked from the same pointers).
+ */
+const durationBlock = (
+  v: Float64Array,
+  w: Int32Array,
+  bHi: number,
+  bLo: number,
+  out: Float64Array,
+  b: number,
+  B: number,
+  E: number,
+  o: number,
+  period: number,
+  hiIsT: boolean,
+  strictLo: boolean,
+  strictHi: boolean,
+  mean: boolean,
+  need: number,
+  checked: boolean
+): boolean => {
+  let p = durP
+  let q = durQ
+  rebuildSum(v, p, q)
+  let sum = blkSum
+  let comp = blkComp
+  let bad = blkBad
+  if (!checked && bad > 0) return false
+  for (let i = B; i < E; i++) {
+    const ti = (w[2 * i + 1]! - bHi) * TWO32 + ((w[2 * i]! >>> 0) - bLo)
+    const l = ti + o
+    const h = hiIsT ? ti : l + period
+    // rows leaving: key ≤ l (strict lower end) or < l
+    for (;;) {
+      if (p >= b) break
+      const tp = (w[2 * p + 1]! - bHi) * TWO32 + ((w[2 * p]! >>> 0) - bLo)
+      if (strictLo ? tp > l : tp >= l) break
+      if (p < q) {
+        const x = -v[p]!
+        if (checked && x - x !== 0) bad--
+        else {
+          const t = sum + x
+          const bp = t - sum
+          comp += sum - (t - bp) + (x - bp)
+          sum = t
+        }
+      }
+      p++
+    }
+    if (q < p) q = p
+    // rows entering: key < h (strict upper end) or ≤ h
+    for (;;) {
+      if (q >= b) break
+      const tq = (w[2 * q + 1]! - bHi) * TWO32 + ((w[2 * q]! >>> 0) - bLo)
+      if (strictHi ? tq >= h : tq > h) break
+      const x = v[q]!
+      if (checked && x - x !== 0) bad++
+      else {
+        const t = sum + x
+        const bp = t - sum
+        comp += sum - (t - bp) + (x - bp)
+        sum = t
+      }
+      q++
+    }
+    const cnt = q - p
+    // an empty window: exactly 0, no residue carried on (unchecked, a non-finite sum must survive to be seen)
+    if (cnt === 0 && (checked || sum - sum === 0)) sum = comp = bad = 0
+    if (cnt < need) {
+      if (durValidity === null) durValidity = Bits.allSet(out.length)
+      durValidity[i >> 3]! &= ~(1 << (i & 7))
+      out[i] = 0
       continue
     }
-    let r = sum + comp
-    if (bad > 0) {
-      let nan = 0
-      let pinf = 0
-      let ninf = 0
-      for (let j = l; j < h; j++) {
-        const x = v[j]!
-        if (Number.isNaN(x)) nan++
-        else if (x === Infinity) pinf++
-        else if (x === -Infinity) ninf++
-      }
-      r = nan > 0 || (pinf > 0 && ninf > 0) ? Number.NaN : pinf > 0 ? Infinity : -Infinity
-    }
+    const r = bad > 0 ? specialSum(v, p, q) : sum + comp
     out[i] = mean ? r / cnt : r
   }
-  return C.make(DT.Float64, n, out, nulls === 0 ? null : validity)
+  if (!checked && !(sum - sum === 0 && comp - comp === 0)) return false
+  durP = p
+  durQ = q
+  return true
+}
+
+/**
+ * sum / mean over duration windows of a Float64 column without nulls, indexed by a 64-bit column (Timestamp or
+ * Int64, no nulls) with a fixed `period` and `offset` in the index's units: one pass per segment with the window
+ * pointers, keys read as exact offsets from the first value (no key, bound or mask arrays), the output written
+ * straight into a Float64Array. Window of row i: `(t + offset, t + offset + period]` by `closed`, or with `hiIsT`
+ * (the expression form) `(t + offset, t]`. Returns undefined when the index is not sorted within a segment or spans
+ * more than 2^53 units: the caller then takes the general path, which reports the failure.
+ */
+export const denseDurationSums = (
+  mean: boolean,
+  col: Column,
+  by: Column,
+  offset: number,
+  period: number,
+  hiIsT: boolean,
+  closed: ClosedWindow,
+  minSamples: number,
+  offsets: Int32Array
+): Column | undefined => {
+  const n = col.length
+  if (by.length !== n || col.dtype._tag !== "Float64" || col.nullCount !== 0 || by.nullCount !== 0) return undefined
+  const big = by.values
+  if (!(big instanceof BigInt64Array)) return undefined
+  if (n === 0) return C.make(DT.Float64, 0, new Float64Array(0), null)
+  const v = (col.values as Float64Array).subarray(0, n)
+  const w = new Int32Array(big.buffer, big.byteOffset, 2 * n)
+  const bHi = w[1]!
+  const bLo = w[0]! >>> 0
+  const key = (i: number): number => (w[2 * i + 1]! - bHi) * TWO32 + ((w[2 * i]! >>> 0) - bLo)
+  // sorted within every segment, and every key an exact offset (checked at each segment's ends once sorted)
+  for (let s = 0; s + 1 < offsets.length; s++) {
+    const a = offsets[s]!
+    const b = offsets[s + 1]!
+    if (b <= a) continue
+    if (!(Math.abs(key(a)) <= Number.MAX_SAFE_INTEGER && Math.abs(key(b - 1)) <= Number.MAX_SAFE_INTEGER)) return undefined
+    let prevHi = w[2 * a + 1]!
+    let prevLo = w[2 * a]! >>> 0
+    for (let i = a + 1; i < b; i++) {
+      const hi = w[2 * i + 1]!
+      const lo = w[2 * i]! >>> 0
+      if (hi < prevHi || (hi === prevHi && lo < prevLo)) return undefined
+      prevHi = hi
+      prevLo = lo
+    }
+  }
+  const out = new Float64Array(n)
+  const strictLo = closed === "right" || closed === "none"
+  const strictHi = closed === "left" || closed === "none"
+  const need = Math.max(minSamples, mean ? 1 : 0)
+  durValidity = null
+  for (let s = 0; s + 1 < offsets.length; s++) {
+    const a = offsets[s]!
+    const b = offsets[s + 1]!
+    durP = durQ = a
+    for (let B = a; B < b; ) {
+      const E = Math.min(B + RECOMPUTE + (durQ - durP), b)
+      const p0 = durP
+      const q0 = durQ
+      if (!durationBlock(v, w, bHi, bLo, out, b, B, E, offset, period, hiIsT, strictLo, strictHi, mean, need, false)) {
+        durP = p0
+        durQ = q0
+        durationBlock(v, w, bHi, bLo, out, b, B, E, offset, period, hiIsT, strictLo, strictHi, mean, need, true)
+      }
+      B = E
+    }
+  }
+  const validity = durValidity
+  durValidity = null
+  return C.make(DT.Float64, n, out, validity)
 }
 
 /** sum / mean of a Float64 column without nulls: the same sliding pass with no validity tests. */

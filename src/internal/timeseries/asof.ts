@@ -610,6 +610,22 @@ export const streamAsof = (
   const G = Math.max(groups, 1)
   const strategy = options.strategy
   const out = new Int32Array(n)
+  if (strategy === "backward" && lg === null && rg === null) {
+    // no `by`: one merge, the match is the row before the first right key above x (at or above, strict)
+    let j = 0
+    for (let i = 0; i < n; i++) {
+      if (lValid !== null && (lValid[i >> 3]! & (1 << (i & 7))) === 0) {
+        out[i] = -1
+        continue
+      }
+      const x = lk[i]!
+      if (exact) while (j < m && rk[j]! <= x) j++
+      else while (j < m && rk[j]! < x) j++
+      const b = j - 1
+      out[i] = b >= 0 && (!checkTol || x - rk[b]! <= tol) ? b : -1
+    }
+    return out
+  }
   let back: Int32Array | null = null
   let fwd: Int32Array | null = null
   let fwdLast: Int32Array | null = null

@@ -14,8 +14,10 @@ import {
   type ClosedWindow,
   countBounds,
   denseCountSums,
+  denseDurationSums,
   durationBounds,
   durationProblem,
+  fixedLength,
   gather,
   isIndexType,
   isKernelFailure,
@@ -101,8 +103,8 @@ for (const fn of FNS) {
         const center = o["center"] === true
         const weights = o["weights"] as ReadonlyArray<number> | undefined | null
         if (weights !== undefined && weights !== null) return weightedAgg(fn, x, offsets, weights, center, params(fn, o, ms))
-        if ((fn === "sum" || fn === "mean") && offsets.length === 2 && x.nullCount === 0 && x.dtype._tag === "Float64")
-          return denseCountSums(fn === "mean", x, w, center, ms)
+        if ((fn === "sum" || fn === "mean") && x.nullCount === 0 && x.dtype._tag === "Float64")
+          return denseCountSums(fn === "mean", x, w, center, ms, offsets)
         return rollingAgg(fn, x, countBounds(offsets, w, center), params(fn, o, ms))
       })
   })
@@ -133,12 +135,20 @@ for (const fn of FNS) {
         const failure = nullIndexRow(by, row)
         if (failure !== undefined) return failure
         const d = parseDuration(o["windowSize"] as string) as Duration
+        const closed = ((o["closed"] as string | undefined) ?? "right") as ClosedWindow
+        const minSamples = (o["minSamples"] as number | undefined) ?? 1
+        const fixed = fixedLength(d, by.dtype)
+        if ((fn === "sum" || fn === "mean") && fixed !== undefined) {
+          // Float64 values, 64-bit index, no nulls: one fused pass (undefined: take the general path)
+          const fast = denseDurationSums(fn === "mean", x, by, -fixed, fixed, true, closed, minSamples, offsets)
+          if (fast !== undefined) return fast
+        }
         const keys = timeKeys(by, d, { ...d, negative: true })
         if (isKernelFailure(keys)) return keys.row === undefined ? { error: keys.error } : { error: keys.error, row: row(keys.row) }
         // (t - windowSize, t]: lower key = t - windowSize, upper key = t.
-        const b = durationBounds({ t: keys.t, lo: keys.lo, hi: keys.t }, offsets, ((o["closed"] as string | undefined) ?? "right") as ClosedWindow)
+        const b = durationBounds({ t: keys.t, lo: keys.lo, hi: keys.t }, offsets, closed)
         if (isKernelFailure(b)) return notSorted(b.row!, row)
-        return rollingAgg(fn, x, b, params(fn, o, (o["minSamples"] as number | undefined) ?? 1))
+        return rollingAgg(fn, x, b, params(fn, o, minSamples))
       })
   })
 }
