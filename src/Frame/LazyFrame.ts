@@ -55,8 +55,11 @@ import { optimize } from "../internal/plan/optimizer/index.ts"
 import { problemsOf, schemaOf, toError } from "../internal/plan/resolve.ts"
 import { collectStreaming, compile as compileStreaming, explainStreaming } from "../internal/stream/exec/index.ts"
 import { defaultOptions as streamDefaults } from "../internal/stream/exec/types.ts"
-import type { Stream } from "effect"
+import type { Sink, Stream } from "effect"
 import * as StreamM from "effect/Stream"
+import type { FileSystem } from "effect/FileSystem"
+import type { WriteCsvOptions } from "../internal/csv/options.ts"
+import * as PStream from "../Stream/Stream.ts"
 import type { GroupByDynamicOptions, WindowError } from "../TimeSeries/GroupByDynamic.ts"
 import type { JoinAsofError, JoinAsofOptions } from "../TimeSeries/JoinAsof.ts"
 import { InvalidArgument as InvalidArgumentError } from "./Errors.ts"
@@ -486,6 +489,70 @@ export const toStream = <E, R>(
   StreamM.unwrap(
     Effect.map(resolved(self), (plan) => compileStreaming(options.optimize === false ? plan : optimize(plan), streamOptions(options)))
   ) as never
+
+/** Options of the `sink*` functions: how the query runs (as `toStream`) and what the sink writes. @since 0.1.0 @category models */
+export type SinkRunOptions<S> = Omit<CollectOptions, "streaming"> & S
+
+const sinkWith =
+  <S>(make: (path: string, options: S) => Sink.Sink<PStream.SinkResult, Frame, never, SourceError | PlatformError, FileSystem>) =>
+  <E, R>(
+    self: LazyFrame<E, R>,
+    path: string,
+    options: SinkRunOptions<S>
+  ): Effect.Effect<PStream.SinkResult, E | InvalidArgument | SourceError | PlatformError, R | FileSystem> =>
+    StreamM.run(toStream(self, options), make(path, options))
+
+type SinkFn<S> = {
+  (path: string, options?: SinkRunOptions<S>): <E, R>(
+    self: LazyFrame<E, R>
+  ) => Effect.Effect<PStream.SinkResult, E | InvalidArgument | SourceError | PlatformError, R | FileSystem>
+  <E, R>(
+    self: LazyFrame<E, R>,
+    path: string,
+    options?: SinkRunOptions<S>
+  ): Effect.Effect<PStream.SinkResult, E | InvalidArgument | SourceError | PlatformError, R | FileSystem>
+}
+
+const sinkDual = <S>(make: (path: string, options: S) => Sink.Sink<PStream.SinkResult, Frame, never, SourceError | PlatformError, FileSystem>): SinkFn<S> => {
+  const run = sinkWith(make)
+  return dual((args) => isLazyFrame(args[0]), (self: AnyLazy, path: string, options?: SinkRunOptions<S>) =>
+    run(self, path, options ?? ({} as SinkRunOptions<S>))
+  ) as SinkFn<S>
+}
+
+/**
+ * Runs the query in streaming mode (as {@link toStream}) into one Parquet file, as Polars `sink_parquet`: row groups
+ * of at most `rowGroupSize` rows (default 1 048 576), `compression` as `Source.writeParquet` (default "zstd").
+ * Written to a temporary file in the target's directory and renamed onto `path` on success: a failing or
+ * interrupted run leaves no file (and an existing `path` untouched). The output batches are encoded when the
+ * stream ends (see `Stream.sinkParquet`), so memory holds the query's output, not its input.
+ * **Errors** as `toStream` (the plan's errors, `InvalidArgument` for a node that cannot stream without
+ * `allowFallback`), plus the sink's `SourceError` and `PlatformError`.
+ * @since 0.1.0 @category running
+ */
+export const sinkParquet: SinkFn<PStream.SinkParquetOptions> = sinkDual(PStream.sinkParquet)
+
+/**
+ * Runs the query in streaming mode into one CSV file (header once, then each batch as it arrives; format as
+ * `Source.writeCsv`), atomically (temporary file + rename), as Polars `sink_csv`. Memory: one batch's text.
+ * **Errors** as {@link sinkParquet}; `SourceError` for List/Struct columns.
+ * @since 0.1.0 @category running
+ */
+export const sinkCsv: SinkFn<WriteCsvOptions & PStream.SinkOptions> = sinkDual(PStream.sinkCsv)
+
+/**
+ * Runs the query in streaming mode into one NDJSON file (one object per row and line, values as `Frame.toRows`),
+ * atomically, as Polars `sink_ndjson`. **Errors** as {@link sinkParquet}.
+ * @since 0.1.0 @category running
+ */
+export const sinkNdjson: SinkFn<PStream.SinkOptions> = sinkDual(PStream.sinkNdjson)
+
+/**
+ * Runs the query in streaming mode into one Arrow IPC file (`format: "file"`, default) or stream, atomically, as
+ * Polars `sink_ipc`. **Errors** as {@link sinkParquet}.
+ * @since 0.1.0 @category running
+ */
+export const sinkIpc: SinkFn<PStream.SinkOptions & { readonly format?: "file" | "stream" | undefined }> = sinkDual(PStream.sinkIpc)
 
 /** What `profile` gives: the result, and per node of the optimized plan its rows and wall time. @since 0.1.0 @category models */
 export interface Profile {

@@ -18,7 +18,7 @@
  * @since 0.1.0
  */
 import * as A from "apache-arrow"
-import { Cause, Effect, FileSystem, Option, Pull, Scope, Sink, Stream } from "effect"
+import { Cause, Effect, FileSystem, Option, Pull, Queue, Scope, Semaphore, Sink, Stream } from "effect"
 import type { PlatformError } from "effect/PlatformError"
 import { type Field, format as formatDtype } from "../Frame/DataType.ts"
 import { SourceError } from "../Frame/Errors.ts"
@@ -32,6 +32,7 @@ import { toSourceError } from "../internal/parquet/failure.ts"
 import * as Meta from "../internal/parquet/meta.ts"
 import * as Read from "../internal/parquet/read.ts"
 import * as Wasm from "../internal/parquet/wasm.ts"
+import * as Files from "../internal/plan/files.ts"
 import * as Write from "../internal/parquet/write.ts"
 import * as Bytes from "../internal/stream/bytes.ts"
 import * as Csv from "../internal/stream/csv.ts"
@@ -144,19 +145,8 @@ const instrument = (
 const guard = <A>(path: string, f: () => Promise<A> | A): Effect.Effect<A, SourceError> =>
   Effect.tryPromise({ try: async () => f(), catch: (e) => toSourceError(path, e) })
 
-/**
- * The row groups of a Parquet file as a stream, one Frame per row group (in file order), as Polars
- * `scan_parquet(...).collect(streaming=True)`.
- *
- * **Details** The file is read once; the footer is parsed and the selection (`columns`, `rowGroups`) validated
- * before the first row group is decoded; each pull decodes one row group (parquet-wasm, hyparquet as fallback) with
- * the same dtypes as `Source.readParquet`. Bytes progress counts the whole file at the first pull.
- *
- * **Errors** `SourceError` (format "parquet") as `Source.readParquet` (not Parquet, unknown column, missing row
- * group, corrupt data); `PlatformError` from the FileSystem.
- * @since 0.1.0 @category sources
- */
-export const parquet = (path: string, options: ParquetStreamOptions = {}): Source =>
+/** One Parquet file (see {@link parquet}): the file is read once, one row group decoded per pull. */
+const parquetOne = (path: string, options: ParquetStreamOptions): Source =>
   instrument(
     path,
     (onRaw) =>
@@ -201,21 +191,8 @@ const detected = (path: string, want: Bytes.Format, override: Bytes.Compression 
     return d.compression
   })
 
-/**
- * A CSV file as a stream of Frames of at most `batchRows` rows, parsed in chunks, as Polars
- * `scan_csv(...).collect(streaming=True)`. `.gz`, `.zst` and `.br` files are decompressed on the fly.
- *
- * **Details** The file is read in 1 MiB chunks; runs of about `chunkBytes` of whole records (quoted fields may
- * hold line breaks and are never split) are parsed with the options and dtypes of `Source.readCsv`. The schema is
- * inferred from the first run (first `inferSchemaLength` rows, widened over that run) and then fixed.
- *
- * **Errors** `SourceError` (format "csv") as `Source.readCsv`, with `row` the 1-based line in the file and
- * `byteOffset` in the (decompressed) data; in particular a value in a later batch that does not fit the dtype
- * fixed by the first (pass `dtypes`/`schema`, or a larger `inferSchemaLength`/`chunkBytes`, to avoid it); a
- * corrupt compressed file; a file whose magic bytes say another format. `PlatformError` from the FileSystem.
- * @since 0.1.0 @category sources
- */
-export const csv = (path: string, options: CsvStreamOptions = {}): Source =>
+/** One CSV file (see {@link csv}): read in 1 MiB chunks, parsed in runs of whole records. */
+const csvOne = (path: string, options: CsvStreamOptions): Source =>
   Stream.unwrap(
     Effect.gen(function* () {
       const batchRows = positive(path, "csv", "batchRows", options.batchRows, DEFAULT_BATCH_ROWS)
@@ -230,6 +207,117 @@ export const csv = (path: string, options: CsvStreamOptions = {}): Source =>
       )
     })
   )
+
+/** Files read at once by a multi-file source (default). @since 0.1.0 */
+export const DEFAULT_FILE_CONCURRENCY = 2
+
+/** Options of the multi-file sources (a list of paths or a glob). @since 0.1.0 @category models */
+export interface MultiFileOptions {
+  /** Files read at once (default 2): each holds its reader and up to `readAhead` decoded batches. */
+  readonly concurrency?: number | undefined
+  /** Emit the files' batches in path order (default true); `false` emits batches as they are decoded. */
+  readonly ordered?: boolean | undefined
+}
+
+type FileInput = string | ReadonlyArray<string>
+
+/**
+ * Several files as one stream. The paths (a list, in the given order, or a glob's matches sorted by path) are read
+ * with at most `concurrency` files open at once. Ordered (default): file k+1.. decode ahead into bounded queues
+ * (`max(1, readAhead)` batches each) while file k is consumed; a file holds its permit from opening until its last
+ * batch is queued, so the file being consumed (the earliest unfinished one, started first) always progresses.
+ * Unordered: the files' streams are merged as their batches arrive. Progress reports carry `filesDone`/`filesTotal`.
+ */
+const multiFile = (
+  input: FileInput,
+  format: "parquet" | "csv",
+  options: MultiFileOptions & SourceOptions,
+  one: (path: string, onProgress: SourceOptions["onProgress"]) => Source
+): Source => {
+  if (typeof input === "string" && !Files.isGlob(input)) return one(input, options.onProgress)
+  return Stream.unwrap(
+    Effect.gen(function* () {
+      const where = typeof input === "string" ? input : `[${input.join(", ")}]`
+      const concurrency = positive(where, format, "concurrency", options.concurrency, DEFAULT_FILE_CONCURRENCY)
+      if (concurrency instanceof SourceError) return yield* concurrency
+      const set = yield* Files.listFiles(Files.make(input, { hive: false }), format).pipe(
+        Effect.mapError((e) => (e instanceof SourceError ? e : toSourceError(where, e)))
+      )
+      const paths = (set.files ?? []).map((f) => f.path)
+      const cb = options.onProgress
+      let filesDone = 0
+      const progressOf = (path: string): SourceOptions["onProgress"] =>
+        cb === undefined
+          ? undefined
+          : (p) => {
+              if (p.done) filesDone++
+              cb({ ...p, path, filesDone, filesTotal: paths.length, done: p.done && filesDone === paths.length })
+            }
+      const open = (path: string) => one(path, progressOf(path))
+      if (options.ordered === false) return Stream.fromIterable(paths).pipe(Stream.flatMap(open, { concurrency }))
+      const scope = yield* Effect.scope
+      const permits = yield* Semaphore.make(concurrency)
+      const capacity = Math.max(1, options.readAhead ?? DEFAULT_READ_AHEAD)
+      const start = (path: string) =>
+        Effect.gen(function* () {
+          yield* Semaphore.take(permits, 1)
+          const q = yield* Queue.bounded<Frame, SourceError | PlatformError | Cause.Done>(capacity)
+          yield* Effect.forkIn(
+            Stream.runForEach(open(path), (f) => Queue.offer(q, f)).pipe(
+              Effect.matchCauseEffect({ onFailure: (c) => Queue.failCause(q, c), onSuccess: () => Queue.end(q) }),
+              Effect.ensuring(Semaphore.release(permits, 1))
+            ),
+            scope
+          )
+          return q
+        })
+      return Stream.fromIterable(paths).pipe(
+        Stream.mapEffect(start),
+        // keeps starting files while the consumer is on an earlier one (bounded by the permits)
+        Stream.buffer({ capacity: concurrency }),
+        Stream.flatMap((q) => Stream.fromQueue(q))
+      )
+    })
+  )
+}
+
+/**
+ * The row groups of one or more Parquet files as a stream, one Frame per row group (files in path order, row
+ * groups in file order), as Polars `scan_parquet(...).collect(streaming=True)`.
+ *
+ * **Details** `path` is one file, a list of files or a glob (matches sorted by path); several files are read with
+ * at most `concurrency` (default 2) open at once, their batches in path order unless `ordered: false` (see
+ * {@link MultiFileOptions}). Each file is read once; the footer is parsed and the selection (`columns`,
+ * `rowGroups`, applied to every file) validated before its first row group is decoded; each pull decodes one row
+ * group (parquet-wasm, hyparquet as fallback) with the same dtypes as `Source.readParquet`. Bytes progress counts
+ * the whole file at the first pull. Files of one stream must share a schema (a downstream sink checks it).
+ *
+ * **Errors** `SourceError` (format "parquet") as `Source.readParquet` (not Parquet, unknown column, missing row
+ * group, corrupt data), a glob matching no file, an invalid `concurrency`; `PlatformError` from the FileSystem.
+ * @since 0.1.0 @category sources
+ */
+export const parquet = (path: FileInput, options: ParquetStreamOptions & MultiFileOptions = {}): Source =>
+  multiFile(path, "parquet", options, (p, onProgress) => parquetOne(p, { ...options, onProgress }))
+
+/**
+ * One or more CSV files as a stream of Frames of at most `batchRows` rows, parsed in chunks, as Polars
+ * `scan_csv(...).collect(streaming=True)`. `.gz`, `.zst` and `.br` files are decompressed on the fly.
+ *
+ * **Details** `path` is one file, a list or a glob, read as {@link parquet} reads several files (`concurrency`,
+ * default 2; path order unless `ordered: false`); each file's schema is inferred separately (pass `dtypes`/`schema`
+ * to make them agree). Each file is read in 1 MiB chunks; runs of about `chunkBytes` of whole records (quoted
+ * fields may hold line breaks and are never split) are parsed with the options and dtypes of `Source.readCsv`. The
+ * schema is inferred from the first run (first `inferSchemaLength` rows, widened over that run) and then fixed.
+ *
+ * **Errors** `SourceError` (format "csv") as `Source.readCsv`, with `row` the 1-based line in the file and
+ * `byteOffset` in the (decompressed) data; in particular a value in a later batch that does not fit the dtype
+ * fixed by the first (pass `dtypes`/`schema`, or a larger `inferSchemaLength`/`chunkBytes`, to avoid it); a
+ * corrupt compressed file; a file whose magic bytes say another format; a glob matching no file. `PlatformError`
+ * from the FileSystem.
+ * @since 0.1.0 @category sources
+ */
+export const csv = (path: FileInput, options: CsvStreamOptions & MultiFileOptions = {}): Source =>
+  multiFile(path, "csv", options, (p, onProgress) => csvOne(p, { ...options, onProgress }))
 
 /**
  * A newline-delimited JSON file (one object per line) as a stream of Frames of at most `batchRows` rows, as
