@@ -4,12 +4,15 @@
  * computed outside the timed section.
  *
  * Run: ./node_modules/.bin/node --conditions=source bench/profile-join.ts [--size 1e7] [--engines polaroid,duckdb,polars]
+ * [--only q3,q5] [--reps 2] [--cat] (`--cat`: string ids cast to Categorical at load in polaroid and polars, as the
+ * suite and db-benchmark's polars solution do).
  * q1 small inner on id1; q2 medium inner on id2; q3 medium left on id2; q4 medium inner on id5 (string);
  * q5 big inner on id3.
  */
 import { DuckDBInstance } from "@duckdb/node-api"
 import { NodeServices } from "@effect/platform-node"
 import { Effect } from "effect"
+import { col } from "../src/Expr/index.ts"
 import pl from "nodejs-polars"
 import { readFileSync } from "node:fs"
 import * as Frame from "../src/Frame/index.ts"
@@ -24,7 +27,9 @@ const N = Number(arg("size") ?? 1e7)
 const REPS = Number(arg("reps") ?? 2)
 const engines = (arg("engines") ?? "polaroid,duckdb,polars").split(",")
 const files = await joinFiles(N)
-const QS = ["q1", "q2", "q3", "q4", "q5"]
+const QS = (arg("only") ?? "q1,q2,q3,q4,q5").split(",")
+const CAT = process.argv.includes("--cat")
+const STRINGS: Record<string, ReadonlyArray<string>> = { x: ["id4", "id5", "id6"], small: ["id4"], medium: ["id4", "id5"], big: ["id4", "id5", "id6"] }
 const spec: Record<string, { table: "small" | "medium" | "big"; on: string; how: "inner" | "left" }> = {
   q1: { table: "small", on: "id1", how: "inner" },
   q2: { table: "medium", on: "id2", how: "inner" },
@@ -50,8 +55,12 @@ const fmt = (rows: number, s: number) => `${rows} rows, Σ ${s.toPrecision(10)}`
 
 if (engines.includes("polaroid")) {
   const t0 = performance.now()
-  const load = (f: string) => Effect.runPromise(Effect.provide(Source.readParquet(f), NodeServices.layer))
-  const t = { x: await load(files.x), small: await load(files.small), medium: await load(files.medium), big: await load(files.big) }
+  const load = async (name: keyof typeof files) => {
+    const f = await Effect.runPromise(Effect.provide(Source.readParquet(files[name]), NodeServices.layer))
+    if (!CAT) return f
+    return Effect.runPromise(Frame.withColumns(f, ...STRINGS[name]!.map((s) => col(s).cast(Frame.DataType.Categorical))))
+  }
+  const t = { x: await load("x"), small: await load("small"), medium: await load("medium"), big: await load("big") }
   console.log(`polaroid load ${(performance.now() - t0).toFixed(0)} ms`)
   const checksum = (f: Frame.Frame): string => {
     let s = 0
@@ -95,12 +104,11 @@ if (engines.includes("duckdb")) {
 
 if (engines.includes("polars")) {
   const t0 = performance.now()
-  const t = {
-    x: pl.readParquet(readFileSync(files.x)),
-    small: pl.readParquet(readFileSync(files.small)),
-    medium: pl.readParquet(readFileSync(files.medium)),
-    big: pl.readParquet(readFileSync(files.big))
+  const load = (name: keyof typeof files) => {
+    const f = pl.readParquet(readFileSync(files[name]))
+    return CAT ? f.withColumns(...STRINGS[name]!.map((s) => pl.col(s).cast(pl.Categorical))) : f
   }
+  const t = { x: load("x"), small: load("small"), medium: load("medium"), big: load("big") }
   console.log(`polars load ${(performance.now() - t0).toFixed(0)} ms`)
   const checksum = (f: pl.DataFrame) => fmt(f.height, Number(f.getColumn("v1").sum() ?? 0) + Number(f.getColumn("v2").sum() ?? 0))
   for (const q of QS) {

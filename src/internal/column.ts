@@ -249,27 +249,200 @@ export const toArray = (col: Column): Array<unknown> => {
   return out
 }
 
+/** Indices as an Int32Array (a view of a Uint32Array: indices are below 2^31; a copy of a JS array). */
+const int32Indices = (indices: Int32Array | Uint32Array | ReadonlyArray<number>): Int32Array =>
+  indices instanceof Int32Array
+    ? indices
+    : indices instanceof Uint32Array
+      ? new Int32Array(indices.buffer, indices.byteOffset, indices.length)
+      : Int32Array.from(indices)
+
+// Monomorphic gathers, one per element width (every fixed-width dtype is copied bit-exactly through an integer
+// view of its buffer); `out[k] = src[idx[k]]`, 0 where `idx[k] < 0` when `hasNeg`.
+
+const gather8 = (src: Uint8Array, idx: Int32Array, out: Uint8Array, hasNeg: boolean): void => {
+  const n = idx.length
+  if (hasNeg)
+    for (let k = 0; k < n; k++) {
+      const j = idx[k]!
+      if (j >= 0) out[k] = src[j]!
+    }
+  else for (let k = 0; k < n; k++) out[k] = src[idx[k]!]!
+}
+
+const gather16 = (src: Uint16Array, idx: Int32Array, out: Uint16Array, hasNeg: boolean): void => {
+  const n = idx.length
+  if (hasNeg)
+    for (let k = 0; k < n; k++) {
+      const j = idx[k]!
+      if (j >= 0) out[k] = src[j]!
+    }
+  else for (let k = 0; k < n; k++) out[k] = src[idx[k]!]!
+}
+
+const gather32 = (src: Int32Array, idx: Int32Array, out: Int32Array, hasNeg: boolean): void => {
+  const n = idx.length
+  if (hasNeg)
+    for (let k = 0; k < n; k++) {
+      const j = idx[k]!
+      if (j >= 0) out[k] = src[j]!
+    }
+  else for (let k = 0; k < n; k++) out[k] = src[idx[k]!]!
+}
+
+const gatherF64 = (src: Float64Array, idx: Int32Array, out: Float64Array, hasNeg: boolean): void => {
+  const n = idx.length
+  if (hasNeg)
+    for (let k = 0; k < n; k++) {
+      const j = idx[k]!
+      if (j >= 0) out[k] = src[j]!
+    }
+  else for (let k = 0; k < n; k++) out[k] = src[idx[k]!]!
+}
+
+/** 64-bit integers (V8 compiles BigInt64Array element copies without allocating). */
+const gatherB64 = (src: BigInt64Array, idx: Int32Array, out: BigInt64Array, hasNeg: boolean): void => {
+  const n = idx.length
+  if (hasNeg)
+    for (let k = 0; k < n; k++) {
+      const j = idx[k]!
+      if (j >= 0) out[k] = src[j]!
+    }
+  else for (let k = 0; k < n; k++) out[k] = src[idx[k]!]!
+}
+
+/** 128-bit decimals: two BigInt64 words per element. */
+const gatherB128 = (src: BigInt64Array, idx: Int32Array, out: BigInt64Array): void => {
+  const n = idx.length
+  for (let k = 0; k < n; k++) {
+    const j = idx[k]!
+    if (j < 0) continue
+    out[2 * k] = src[2 * j]!
+    out[2 * k + 1] = src[2 * j + 1]!
+  }
+}
+
+/** A view of the first `n * bytes` bytes of a typed array as the integer array of that element width. */
+const u8 = (a: Values): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength)
+const u16 = (a: Values): Uint16Array => new Uint16Array(a.buffer, a.byteOffset, a.byteLength >> 1)
+const i32 = (a: Values): Int32Array => new Int32Array(a.buffer, a.byteOffset, a.byteLength >> 2)
+const b64 = (a: Values): BigInt64Array => new BigInt64Array(a.buffer, a.byteOffset, a.byteLength >> 3)
+
+/**
+ * Utf8 gather: one pass over the indices computes the output offsets and remembers each source start (so the copy
+ * pass reads the source offsets sequentially), then the bytes are copied.
+ */
+const takeUtf8 = (o: Int32Array, b: Uint8Array, idx: Int32Array, hasNeg: boolean): { offsets: Int32Array; bytes: Uint8Array } => {
+  const n = idx.length
+  const offsets = new Int32Array(n + 1)
+  const from = new Int32Array(n)
+  let total = 0
+  if (hasNeg)
+    for (let k = 0; k < n; k++) {
+      const j = idx[k]!
+      if (j >= 0) {
+        const s = o[j]!
+        from[k] = s
+        total += o[j + 1]! - s
+      }
+      offsets[k + 1] = total
+    }
+  else
+    for (let k = 0; k < n; k++) {
+      const j = idx[k]!
+      const s = o[j]!
+      from[k] = s
+      total += o[j + 1]! - s
+      offsets[k + 1] = total
+    }
+  // Short strings are copied 8 bytes at a time through DataViews, overshooting into the next string's place (which
+  // is written next) or into the 8 bytes of padding at the end; sources too near the end of `b` go byte by byte.
+  const buf = new Uint8Array(total + 8)
+  const bytes = buf.subarray(0, total)
+  const dv = new DataView(buf.buffer)
+  const sv = new DataView(b.buffer, b.byteOffset, b.byteLength)
+  const lim = b.length - 8
+  let dst = 0
+  for (let k = 0; k < n; k++) {
+    const end = offsets[k + 1]!
+    const len = end - dst
+    const s = from[k]!
+    if (len >= 32) buf.set(b.subarray(s, s + len), dst)
+    else if (s <= lim - len)
+      for (let q = 0; q < len; q += 8) {
+        dv.setUint32(dst + q, sv.getUint32(s + q, true), true)
+        dv.setUint32(dst + q + 4, sv.getUint32(s + q + 4, true), true)
+      }
+    else for (let q = 0; q < len; q++) buf[dst + q] = b[s + q]!
+    dst = end
+  }
+  return { offsets, bytes }
+}
+
+/**
+ * Validity of a gather: bit k set when `idx[k] >= 0` and row `idx[k]` is valid in `src` (null = all valid). Built a
+ * byte (8 rows) at a time.
+ */
+export const takeValidity = (src: Uint8Array | null, idx: Int32Array): Uint8Array => {
+  const n = idx.length
+  const out = new Uint8Array(Bits.bytesFor(n))
+  const full = n >> 3
+  if (src === null) {
+    for (let B = 0; B < full; B++) {
+      const k = B << 3
+      out[B] =
+        (idx[k]! >= 0 ? 1 : 0) |
+        (idx[k + 1]! >= 0 ? 2 : 0) |
+        (idx[k + 2]! >= 0 ? 4 : 0) |
+        (idx[k + 3]! >= 0 ? 8 : 0) |
+        (idx[k + 4]! >= 0 ? 16 : 0) |
+        (idx[k + 5]! >= 0 ? 32 : 0) |
+        (idx[k + 6]! >= 0 ? 64 : 0) |
+        (idx[k + 7]! >= 0 ? 128 : 0)
+    }
+    for (let k = full << 3; k < n; k++) if (idx[k]! >= 0) out[k >> 3]! |= 1 << (k & 7)
+  } else {
+    for (let B = 0; B < full; B++) {
+      let byte = 0
+      for (let q = 0, k = B << 3; q < 8; q++, k++) {
+        const j = idx[k]!
+        if (j >= 0 && (src[j >> 3]! & (1 << (j & 7))) !== 0) byte |= 1 << q
+      }
+      out[B] = byte
+    }
+    for (let k = full << 3; k < n; k++) {
+      const j = idx[k]!
+      if (j >= 0 && (src[j >> 3]! & (1 << (j & 7))) !== 0) out[k >> 3]! |= 1 << (k & 7)
+    }
+  }
+  return out
+}
+
 /**
  * Gathers rows by index: `out[k] = col[indices[k]]`, and null where `indices[k] < 0` (used by outer joins).
  */
 export const take = (col: Column, indices: Int32Array | Uint32Array | ReadonlyArray<number>): Column => {
-  const n = indices.length
-  const src = col.validity
-  let validity: Uint8Array | null = null
+  const idx = int32Indices(indices)
   let hasNeg = false
-  for (let k = 0; k < n; k++) {
-    if (indices[k]! < 0) {
+  for (let k = 0; k < idx.length; k++) {
+    if (idx[k]! < 0) {
       hasNeg = true
       break
     }
   }
-  if (src !== null || hasNeg) {
-    validity = new Uint8Array(Bits.bytesFor(n))
-    for (let k = 0; k < n; k++) {
-      const j = indices[k]!
-      if (j >= 0 && (src === null || (src[j >> 3]! & (1 << (j & 7))) !== 0)) validity[k >> 3]! |= 1 << (k & 7)
-    }
-  }
+  return takeInt32(col, idx, hasNeg)
+}
+
+/**
+ * `take` with Int32 indices whose caller knows whether any is negative (`hasNeg`; false promises every index is a
+ * row of `col`), which spares the scan for negatives (hash joins know it from the join type). `negValidity`, when
+ * given, is `takeValidity(null, idx)`, shared by the gathers of several columns by the same indices.
+ */
+export const takeInt32 = (col: Column, idx: Int32Array, hasNeg: boolean, negValidity?: Uint8Array): Column => {
+  const n = idx.length
+  const src = col.nullCount === 0 ? null : col.validity
+  const validity =
+    src === null && hasNeg && negValidity !== undefined ? negValidity : src !== null || hasNeg ? takeValidity(src, idx) : null
   const t = col.dtype
   switch (t._tag) {
     case "Null":
@@ -278,31 +451,13 @@ export const take = (col: Column, indices: Int32Array | Uint32Array | ReadonlyAr
       const v = col.values as Uint8Array
       const out = new Uint8Array(Bits.bytesFor(n))
       for (let k = 0; k < n; k++) {
-        const j = indices[k]!
+        const j = idx[k]!
         if (j >= 0 && (v[j >> 3]! & (1 << (j & 7))) !== 0) out[k >> 3]! |= 1 << (k & 7)
       }
       return make(t, n, out, validity)
     }
     case "Utf8": {
-      const o = col.offsets!
-      const b = col.values as Uint8Array
-      const offsets = new Int32Array(n + 1)
-      let total = 0
-      for (let k = 0; k < n; k++) {
-        const j = indices[k]!
-        if (j >= 0) total += o[j + 1]! - o[j]!
-        offsets[k + 1] = total
-      }
-      const bytes = new Uint8Array(total)
-      for (let k = 0; k < n; k++) {
-        const j = indices[k]!
-        if (j < 0) continue
-        const s = o[j]!
-        const e = o[j + 1]!
-        const dst = offsets[k]!
-        if (e - s < 16) for (let q = s; q < e; q++) bytes[dst + q - s] = b[q]!
-        else bytes.set(b.subarray(s, e), dst)
-      }
+      const { offsets, bytes } = takeUtf8(col.offsets!, col.values as Uint8Array, idx, hasNeg)
       return make(t, n, bytes, validity, { offsets })
     }
     case "List": {
@@ -310,49 +465,31 @@ export const take = (col: Column, indices: Int32Array | Uint32Array | ReadonlyAr
       const offsets = new Int32Array(n + 1)
       const childIdx: Array<number> = []
       for (let k = 0; k < n; k++) {
-        const j = indices[k]!
+        const j = idx[k]!
         if (j >= 0) for (let q = o[j]!; q < o[j + 1]!; q++) childIdx.push(q)
         offsets[k + 1] = childIdx.length
       }
       return make(t, n, EMPTY_U8, validity, { offsets, children: [take(col.children![0]!, childIdx)] })
     }
     case "Struct":
-      return make(t, n, EMPTY_U8, validity, { children: col.children!.map((c) => take(c, indices)) })
-    case "Decimal": {
-      const v = col.values as BigInt64Array
-      const out = new BigInt64Array(2 * n)
-      for (let k = 0; k < n; k++) {
-        const j = indices[k]!
-        if (j >= 0) {
-          out[2 * k] = v[2 * j]!
-          out[2 * k + 1] = v[2 * j + 1]!
-        }
-      }
-      return make(t, n, out, validity)
-    }
+      return make(t, n, EMPTY_U8, validity, { children: col.children!.map((c) => takeInt32(c, idx, hasNeg)) })
     default: {
-      const v = col.values
       const out = allocValues(t, n) as Values
-      if (hasNeg) {
-        if (out instanceof BigInt64Array || out instanceof BigUint64Array) {
-          const vv = v as BigArray
-          for (let k = 0; k < n; k++) {
-            const j = indices[k]!
-            if (j >= 0) out[k] = vv[j]!
-          }
-        } else {
-          const vv = v as NumericArray
-          for (let k = 0; k < n; k++) {
-            const j = indices[k]!
-            if (j >= 0) out[k] = vv[j]!
-          }
-        }
-      } else if (out instanceof BigInt64Array || out instanceof BigUint64Array) {
-        const vv = v as BigArray
-        for (let k = 0; k < n; k++) out[k] = vv[indices[k]!]!
-      } else {
-        const vv = v as NumericArray
-        for (let k = 0; k < n; k++) out[k] = vv[indices[k]!]!
+      const v = col.values
+      switch (out.BYTES_PER_ELEMENT) {
+        case 1:
+          gather8(u8(v), idx, u8(out), hasNeg)
+          break
+        case 2:
+          gather16(u16(v), idx, u16(out), hasNeg)
+          break
+        case 4:
+          gather32(i32(v), idx, i32(out), hasNeg)
+          break
+        default:
+          if (t._tag === "Float64") gatherF64(v as Float64Array, idx, out as Float64Array, hasNeg)
+          else if (t._tag === "Decimal") gatherB128(b64(v), idx, b64(out))
+          else gatherB64(b64(v), idx, b64(out), hasNeg)
       }
       return make(t, n, out, validity, col.dictionary !== undefined ? { dictionary: col.dictionary } : undefined)
     }

@@ -14,6 +14,7 @@ import type { DataType, TimeUnit } from "../../Frame/DataType.ts"
 import * as Bits from "../bitmap.ts"
 import * as C from "../column.ts"
 import type { BigArray, Column, NumericArray } from "../column.ts"
+import { keyIds } from "../kernels/hash.ts"
 import { civilFromDays, daysFromCivil, daysInMonth, unitsPerDay } from "../kernels/temporal.ts"
 import { intRange } from "./types.ts"
 
@@ -459,23 +460,38 @@ const fitsBig = (v: bigint, t: DataType): boolean => {
   return v >= BigInt(lo) && v <= BigInt(hi)
 }
 
+/**
+ * Utf8 → Categorical as a byte-hash dictionary build (`keyIds`: a hash of each row's UTF-8 bytes, open addressing,
+ * each distinct string kept once in a compact arena; no JS string per row). Codes number the distinct strings in
+ * order of first appearance (as Polars' local categoricals); null rows stay null (code 0).
+ */
 const toCategorical = (col: Column): Column => {
   const n = col.length
-  const index = new Map<string, number>()
-  const dict: Array<string> = []
-  const codes = new Int32Array(n)
-  for (let i = 0; i < n; i++) {
-    if (!C.isValid(col, i)) continue
-    const s = C.stringAt(col, i)
-    let c = index.get(s)
-    if (c === undefined) {
-      c = dict.length
-      dict.push(s)
-      index.set(s, c)
+  const groups = keyIds(col, n)
+  const validity = col.nullCount === 0 ? null : col.validity
+  let nullGroup = -1
+  if (validity !== null)
+    for (let i = 0; i < n; i++)
+      if ((validity[i >> 3]! & (1 << (i & 7))) === 0) {
+        nullGroup = groups.ids[i]!
+        break
+      }
+  let codes = groups.ids
+  let firstRows = groups.firstRow
+  if (nullGroup >= 0) {
+    // Nulls formed a group of their own: drop it from the dictionary and renumber the groups after it.
+    const ids = groups.ids
+    codes = new Int32Array(n)
+    for (let i = 0; i < n; i++) {
+      const g = ids[i]!
+      codes[i] = g < nullGroup ? g : g === nullGroup ? 0 : g - 1
     }
-    codes[i] = c
+    firstRows = new Int32Array(groups.count - 1)
+    firstRows.set(groups.firstRow.subarray(0, nullGroup))
+    firstRows.set(groups.firstRow.subarray(nullGroup + 1), nullGroup)
   }
-  return C.make(DT.Categorical, n, codes, col.validity, { dictionary: C.fromStrings(dict) })
+  const dictionary = C.takeInt32({ ...col, validity: null, nullCount: 0 }, firstRows, false)
+  return C.make(DT.Categorical, n, codes, validity, { dictionary })
 }
 
 /** Any column (but List/Struct) as Utf8. */

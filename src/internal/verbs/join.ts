@@ -3,10 +3,15 @@
  *
  * Key columns are first encoded into a form where equal values have equal bits: fixed-width words (Int32Array views
  * or normalized copies: ints of mixed widths as 64-bit two's complement words, floats as normalized Float64 bits with
- * -0 → 0 and one NaN) or byte ranges (Utf8, and Categorical through its dictionary, so categoricals with different
- * dictionaries compare by string). Rows are hashed (murmur3-style mixing), the build side goes into an
- * open-addressing table whose slots hold the first row of each distinct key and whose rows are chained in row order
- * (`next`), and the probe side walks the chains. No per-row objects.
+ * -0 → 0 and one NaN). Utf8 and Categorical keys become dense Int32 codes of one byte-hash interner shared by both
+ * sides (a Categorical's dictionary is interned once and its rows mapped by code), so categoricals with different
+ * dictionaries compare by string. A single one-word key (the common case) is matched without hashing rows when its
+ * build range is small (a direct `head[key - min]` array) and through an open-addressing table of `[key, head]`
+ * pairs otherwise; other keys hash whole rows (murmur3-style mixing) into a table whose slots hold the first row of
+ * each distinct key. Build rows with equal keys are chained in row order (`next`); with distinct build keys (the
+ * usual case) the chains are skipped and every output size is known before the index arrays are filled. Output
+ * columns are gathered with `C.takeInt32` (no scan for -1 indices; the left side is reused as is when a left join
+ * keeps every row once). No per-row objects.
  * @internal
  */
 import { Effect } from "effect"
@@ -24,15 +29,12 @@ import type { Frame } from "../frame.ts"
 // ---------------------------------------------------------------------------------------------------------------
 
 /**
- * One key column in comparable form. Either `words` (`width` Int32 words per row; width 0 for Null columns) or a
- * byte range per row (`bytes`, `starts`, `ends`). `validity` is the column's (null = all valid).
+ * One key column in comparable form: `words`, `width` Int32 words per row (width 0 for Null columns). `validity` is
+ * the column's (null = all valid).
  */
 export interface EncodedKey {
   readonly width: number
-  readonly words: Int32Array | null
-  readonly bytes: Uint8Array | null
-  readonly starts: Int32Array | null
-  readonly ends: Int32Array | null
+  readonly words: Int32Array
   readonly validity: Uint8Array | null
   /** Rows that can never match (e.g. UInt64 values ≥ 2^63 against a signed key), or null. */
   readonly never: Uint8Array | null
@@ -41,14 +43,12 @@ export interface EncodedKey {
 const wordsKey = (width: number, words: Int32Array, validity: Uint8Array | null, never: Uint8Array | null = null): EncodedKey => ({
   width,
   words,
-  bytes: null,
-  starts: null,
-  ends: null,
   validity,
   never
 })
 
 const EMPTY_I32 = new Int32Array(0)
+const EMPTY_U8 = new Uint8Array(0)
 
 /** An Int32 view over the buffer of a 4- or 8-byte typed array (zero-copy). */
 const view32 = (values: C.Values, n: number, width: number): Int32Array =>
@@ -123,26 +123,171 @@ const bigUnsigned = (col: Column): Uint8Array | null => {
   return out
 }
 
-const stringKey = (col: Column): EncodedKey => {
+/**
+ * Interning of UTF-8 byte strings into dense codes (0, 1, … in order of first insertion): an open-addressing table
+ * of `[code, hash]` slot pairs, each distinct string copied once into a compact arena so that comparisons read
+ * memory that stays in cache. Shared by both sides of a join, so equal strings get equal codes on both sides.
+ */
+interface Interner {
+  slots: Int32Array
+  mask: number
+  arena: Uint8Array
+  used: number
+  starts: Int32Array
+  lens: Int32Array
+  count: number
+}
+
+const newInterner = (expected: number): Interner => {
+  let cap = 1024
+  while (cap < 2 * expected) cap *= 2
+  return {
+    slots: new Int32Array(2 * cap).fill(-1),
+    mask: cap - 1,
+    arena: new Uint8Array(1024),
+    used: 0,
+    starts: new Int32Array(256),
+    lens: new Int32Array(256),
+    count: 0
+  }
+}
+
+const growInterner = (t: Interner): void => {
+  const cap = 2 * (t.mask + 1)
+  const mask = cap - 1
+  const slots = new Int32Array(2 * cap).fill(-1)
+  const old = t.slots
+  for (let s = 0; s < old.length; s += 2) {
+    const g = old[s]!
+    if (g < 0) continue
+    const h = old[s + 1]!
+    let q = h & mask
+    while (slots[2 * q] !== -1) q = (q + 1) & mask
+    slots[2 * q] = g
+    slots[2 * q + 1] = h
+  }
+  t.slots = slots
+  t.mask = mask
+}
+
+/**
+ * Codes of the strings `bytes[starts[i], ends[i])` for `i < n` (rows invalid in `validity` get 0 and stay null
+ * through the validity), interning strings not seen yet.
+ */
+const internRows = (
+  t: Interner,
+  bytes: Uint8Array,
+  starts: Int32Array,
+  ends: Int32Array,
+  validity: Uint8Array | null,
+  n: number
+): Int32Array => {
+  const out = new Int32Array(n)
+  let slots = t.slots
+  let mask = t.mask
+  let arena = t.arena
+  let used = t.used
+  let gStarts = t.starts
+  let gLens = t.lens
+  let count = t.count
+  for (let i = 0; i < n; i++) {
+    if (validity !== null && (validity[i >> 3]! & (1 << (i & 7))) === 0) continue
+    const start = starts[i]!
+    const end = ends[i]!
+    const len = end - start
+    let h = 0x811c9dc5 ^ len
+    for (let k = start; k < end; k++) h = Math.imul(h ^ bytes[k]!, 0x01000193)
+    h = fmix(h)
+    let s = h & mask
+    let g: number
+    for (;;) {
+      g = slots[2 * s]!
+      if (g === -1) break
+      if (slots[2 * s + 1] === h && gLens[g] === len) {
+        const d = gStarts[g]! - start
+        let k = start
+        while (k < end && arena[d + k] === bytes[k]) k++
+        if (k === end) break
+      }
+      s = (s + 1) & mask
+    }
+    if (g === -1) {
+      g = count++
+      if (count > gStarts.length) {
+        const a = new Int32Array(2 * gStarts.length)
+        a.set(gStarts)
+        gStarts = a
+        const b = new Int32Array(2 * gLens.length)
+        b.set(gLens)
+        gLens = b
+      }
+      if (used + len > arena.length) {
+        const bigger = new Uint8Array(Math.max(2 * arena.length, used + len))
+        bigger.set(arena.subarray(0, used))
+        arena = bigger
+      }
+      for (let k = 0; k < len; k++) arena[used + k] = bytes[start + k]!
+      gStarts[g] = used
+      gLens[g] = len
+      used += len
+      slots[2 * s] = g
+      slots[2 * s + 1] = h
+      if (2 * count > mask) {
+        t.slots = slots
+        t.mask = mask
+        growInterner(t)
+        slots = t.slots
+        mask = t.mask
+      }
+    }
+    out[i] = g
+  }
+  t.slots = slots
+  t.mask = mask
+  t.arena = arena
+  t.used = used
+  t.starts = gStarts
+  t.lens = gLens
+  t.count = count
+  return out
+}
+
+const EMPTY_STRING_OFFSETS = new Int32Array(2)
+
+/**
+ * A Utf8 or Categorical column as Int32 codes of the interner (equal strings, equal codes). A Categorical column's
+ * dictionary is interned once and its rows mapped by code (a code outside the dictionary reads as "").
+ */
+const stringCodes = (t: Interner, col: Column): Int32Array => {
   const n = col.length
   if (col.dtype._tag === "Utf8") {
     const o = col.offsets!
-    return { width: 0, words: null, bytes: col.values as Uint8Array, starts: o, ends: o.subarray(1), validity: col.validity, never: null }
+    return internRows(t, col.values as Uint8Array, o, o.subarray(1), col.validity, n)
   }
   const dict = col.dictionary!
   const dOff = dict.offsets!
   const dn = dict.length
+  const map = internRows(t, dict.values as Uint8Array, dOff, dOff.subarray(1), null, dn)
   const codes = col.values as Int32Array
-  const starts = new Int32Array(n)
-  const ends = new Int32Array(n)
+  const out = new Int32Array(n)
+  let empty = -1
   for (let i = 0; i < n; i++) {
     const c = codes[i]!
-    if (c >= 0 && c < dn) {
-      starts[i] = dOff[c]!
-      ends[i] = dOff[c + 1]!
+    if (c >= 0 && c < dn) out[i] = map[c]!
+    else {
+      if (empty < 0) empty = internRows(t, EMPTY_U8, EMPTY_STRING_OFFSETS, EMPTY_STRING_OFFSETS.subarray(1), null, 1)[0]!
+      out[i] = empty
     }
   }
-  return { width: 0, words: null, bytes: dict.values as Uint8Array, starts, ends, validity: col.validity, never: null }
+  return out
+}
+
+/** Utf8/Categorical keys of both sides as codes of one interner (one width-1 word per row). */
+const stringPair = (l: Column, r: Column): readonly [EncodedKey, EncodedKey] => {
+  const t = newInterner(Math.min(l.length + r.length, 1 << 16))
+  const lc = stringCodes(t, l)
+  const rc = l === r ? lc : stringCodes(t, r)
+  return [wordsKey(1, lc, l.validity), wordsKey(1, rc, r.validity)]
 }
 
 const boolWords = (col: Column): Int32Array => {
@@ -180,7 +325,7 @@ export const encodePair = (l: Column, r: Column): readonly [EncodedKey, EncodedK
     if (!DT.isString(tl) || !DT.isString(tr)) return "str or cat"
     if (tl._tag === "Categorical" && tr._tag === "Categorical" && l.dictionary === r.dictionary)
       return [wordsKey(1, view32(l.values, nl, 1), l.validity), wordsKey(1, view32(r.values, nr, 1), r.validity)]
-    return [stringKey(l), stringKey(r)]
+    return stringPair(l, r)
   }
   if (tl._tag === "Boolean" || tr._tag === "Boolean") {
     if (tl._tag !== tr._tag) return "bool"
@@ -238,28 +383,13 @@ export const hashRows = (keys: ReadonlyArray<EncodedKey>, n: number): Int32Array
   for (const k of keys) {
     const v = k.validity
     const words = k.words
-    if (words !== null) {
-      const w = k.width
-      for (let i = 0; i < n; i++) {
-        let x = h[i]!
-        if (v !== null && (v[i >> 3]! & (1 << (i & 7))) === 0) x = mix(x, NULL_WORD)
-        else if (w === 1) x = mix(x, words[i]!)
-        else for (let q = i * w, e = q + w; q < e; q++) x = mix(x, words[q]!)
-        h[i] = x
-      }
-    } else {
-      const bytes = k.bytes!
-      const starts = k.starts!
-      const ends = k.ends!
-      for (let i = 0; i < n; i++) {
-        if (v !== null && (v[i >> 3]! & (1 << (i & 7))) === 0) {
-          h[i] = mix(h[i]!, NULL_WORD)
-          continue
-        }
-        let s = 0x811c9dc5 | 0
-        for (let q = starts[i]!, e = ends[i]!; q < e; q++) s = Math.imul(s ^ bytes[q]!, 16777619)
-        h[i] = mix(mix(h[i]!, s), ends[i]! - starts[i]!)
-      }
+    const w = k.width
+    for (let i = 0; i < n; i++) {
+      let x = h[i]!
+      if (v !== null && (v[i >> 3]! & (1 << (i & 7))) === 0) x = mix(x, NULL_WORD)
+      else if (w === 1) x = mix(x, words[i]!)
+      else for (let q = i * w, e = q + w; q < e; q++) x = mix(x, words[q]!)
+      h[i] = x
     }
   }
   for (let i = 0; i < n; i++) h[i] = fmix(h[i]!)
@@ -278,19 +408,9 @@ export const keysEqual = (a: ReadonlyArray<EncodedKey>, i: number, b: ReadonlyAr
     if (va !== vb) return false
     if (!va) continue
     const wa = ka.words
-    if (wa !== null) {
-      const wb = kb.words!
-      const w = ka.width
-      for (let q = 0; q < w; q++) if (wa[i * w + q] !== wb[j * w + q]) return false
-    } else {
-      const sa = ka.starts![i]!
-      const sb = kb.starts![j]!
-      const len = ka.ends![i]! - sa
-      if (kb.ends![j]! - sb !== len) return false
-      const ba = ka.bytes!
-      const bb = kb.bytes!
-      for (let q = 0; q < len; q++) if (ba[sa + q] !== bb[sb + q]) return false
-    }
+    const wb = kb.words
+    const w = ka.width
+    for (let q = 0; q < w; q++) if (wa[i * w + q] !== wb[j * w + q]) return false
   }
   return true
 }
@@ -341,7 +461,7 @@ const capacityFor = (n: number): number => {
 
 /** Whether keys allow the single-word fast path (one key of width 1; nulls excluded or absent). */
 const fastKeys = (keys: ReadonlyArray<EncodedKey>, nullsExcluded: boolean): boolean =>
-  keys.length === 1 && keys[0]!.width === 1 && keys[0]!.words !== null && (nullsExcluded || keys[0]!.validity === null)
+  keys.length === 1 && keys[0]!.width === 1 && (nullsExcluded || keys[0]!.validity === null)
 
 const buildTable = (
   keys: ReadonlyArray<EncodedKey>,
@@ -354,7 +474,7 @@ const buildTable = (
   const mask = cap - 1
   const slots = new Int32Array(cap * 4).fill(-1)
   const next = new Int32Array(n).fill(-1)
-  const words = fast ? keys[0]!.words! : EMPTY_I32
+  const words = fast ? keys[0]!.words : EMPTY_I32
   for (let r = 0; r < n; r++) {
     if (skip !== null && skip[r] === 1) continue
     const h = hashes[r]!
@@ -385,7 +505,7 @@ const buildTable = (
 const probe = (t: Table, keys: ReadonlyArray<EncodedKey>, h: number, i: number): number => {
   const slots = t.slots
   const mask = t.mask
-  const w = t.fast ? keys[0]!.words![i]! : 0
+  const w = t.fast ? keys[0]!.words[i]! : 0
   let s = h & mask
   for (;;) {
     const b = s << 2
@@ -412,7 +532,7 @@ export const groupRows = (
   }
   const hashes = hashRows(keys, n)
   const fast = fastKeys(keys, false)
-  const words = fast ? keys[0]!.words! : EMPTY_I32
+  const words = fast ? keys[0]!.words : EMPTY_I32
   const cap = capacityFor(n)
   const mask = cap - 1
   const slots = new Int32Array(cap * 4).fill(-1)
@@ -454,74 +574,289 @@ export const groupRows = (
 // matching
 // ---------------------------------------------------------------------------------------------------------------
 
-/** Growable pair of index arrays. */
-class Pairs {
-  a: Int32Array
-  b: Int32Array
-  length = 0
-  constructor(cap: number) {
-    this.a = new Int32Array(Math.max(cap, 16))
-    this.b = new Int32Array(Math.max(cap, 16))
-  }
-  push(i: number, j: number): void {
-    if (this.length === this.a.length) {
-      const a = new Int32Array(this.a.length * 2)
-      a.set(this.a)
-      this.a = a
-      const b = new Int32Array(this.b.length * 2)
-      b.set(this.b)
-      this.b = b
-    }
-    this.a[this.length] = i
-    this.b[this.length++] = j
-  }
+/**
+ * Matching row pairs: `a[k]` (probe side, -1 = none) with `b[k]` (build side, -1 = none), `k < length`;
+ * `aNeg`/`bNeg` tell whether any -1 occurs, `aIdentity` that `a` is `0, 1, …, length - 1`.
+ */
+interface Pairs {
+  readonly a: Int32Array
+  readonly b: Int32Array
+  readonly length: number
+  readonly aNeg: boolean
+  readonly bNeg: boolean
+  readonly aIdentity: boolean
 }
 
-interface Sides {
-  readonly probeKeys: ReadonlyArray<EncodedKey>
-  readonly probeHashes: Int32Array
-  readonly probeSkip: Uint8Array | null
-  readonly nProbe: number
-  readonly table: Table
+/**
+ * The matches of every probe row: `first[i]` is the first build row (in build order) whose key equals probe row
+ * i's, or -1; `next[r]` the next build row with the same key (-1 = end), or null when every build key is distinct;
+ * `chain[r]` the number of build rows from r to the end of its chain (valid at chain heads; null with `next`).
+ */
+interface Matches {
+  readonly first: Int32Array
+  readonly next: Int32Array | null
+  readonly chain: Int32Array | null
   readonly nBuild: number
 }
 
-const prepare = (
+/** Build keys of one Int32 word per row are indexed directly by value when their range is at most this … */
+const DIRECT_MIN = 1 << 16
+/** … or at most this many times the number of build rows. */
+const DIRECT_FACTOR = 4
+
+/** 32-bit finalizer (lowbias32) for single-word keys. */
+const mixWord = (x: number): number => {
+  x = Math.imul(x ^ (x >>> 16), 0x7feb352d)
+  x = Math.imul(x ^ (x >>> 15), 0x846ca68b)
+  return x ^ (x >>> 16)
+}
+
+/**
+ * Matches for one key of one Int32 word per row (ints ≤ 32 bits, dates, booleans, string codes). The build rows
+ * are inserted last to first, so each chain comes out in row order with its head the smallest row. A small key
+ * range is indexed directly (`head[key - min]`), a wide one through an open-addressing table of `[key, head]`
+ * slot pairs. Nulls never match unless `nullsEqual` (then null matches null, through a separate chain).
+ */
+const singleWordMatches = (
+  bw: Int32Array,
+  bValid: Uint8Array | null,
+  nb: number,
+  pw: Int32Array,
+  pValid: Uint8Array | null,
+  np: number,
+  nullsEqual: boolean
+): Matches => {
+  let min = 0x7fffffff
+  let max = -0x80000000
+  for (let r = 0; r < nb; r++) {
+    if (bValid !== null && (bValid[r >> 3]! & (1 << (r & 7))) === 0) continue
+    const w = bw[r]!
+    if (w < min) min = w
+    if (w > max) max = w
+  }
+  const next = new Int32Array(nb).fill(-1)
+  let unique = true
+  let nullHead = -1
+  const first = new Int32Array(np)
+  const range = max - min + 1
+  if (min > max) {
+    // No valid build key: only nulls can match (when nullsEqual).
+    if (nullsEqual && bValid !== null)
+      for (let r = nb - 1; r >= 0; r--) {
+        if ((bValid[r >> 3]! & (1 << (r & 7))) !== 0) continue
+        next[r] = nullHead
+        if (nullHead >= 0) unique = false
+        nullHead = r
+      }
+    for (let i = 0; i < np; i++)
+      first[i] = nullsEqual && pValid !== null && (pValid[i >> 3]! & (1 << (i & 7))) === 0 ? nullHead : -1
+  } else if (range <= DIRECT_MIN || range <= DIRECT_FACTOR * nb) {
+    const head = new Int32Array(range).fill(-1)
+    for (let r = nb - 1; r >= 0; r--) {
+      let h: number
+      if (bValid !== null && (bValid[r >> 3]! & (1 << (r & 7))) === 0) {
+        if (!nullsEqual) continue
+        h = nullHead
+        nullHead = r
+      } else {
+        const k = bw[r]! - min
+        h = head[k]!
+        head[k] = r
+      }
+      next[r] = h
+      if (h >= 0) unique = false
+    }
+    if (pValid === null) {
+      for (let i = 0; i < np; i++) {
+        const k = pw[i]! - min
+        first[i] = k >= 0 && k < range ? head[k]! : -1
+      }
+    } else {
+      for (let i = 0; i < np; i++) {
+        if ((pValid[i >> 3]! & (1 << (i & 7))) === 0) first[i] = nullsEqual ? nullHead : -1
+        else {
+          const k = pw[i]! - min
+          first[i] = k >= 0 && k < range ? head[k]! : -1
+        }
+      }
+    }
+  } else {
+    let cap = 16
+    while (cap < 2 * nb) cap *= 2
+    const mask = cap - 1
+    // [key, head row] pairs; head -1 = empty slot.
+    const slots = new Int32Array(2 * cap)
+    for (let s = 1; s < slots.length; s += 2) slots[s] = -1
+    for (let r = nb - 1; r >= 0; r--) {
+      let h: number
+      if (bValid !== null && (bValid[r >> 3]! & (1 << (r & 7))) === 0) {
+        if (!nullsEqual) continue
+        h = nullHead
+        nullHead = r
+      } else {
+        const w = bw[r]!
+        let s = mixWord(w) & mask
+        while (slots[2 * s + 1] !== -1 && slots[2 * s] !== w) s = (s + 1) & mask
+        h = slots[2 * s + 1]!
+        slots[2 * s] = w
+        slots[2 * s + 1] = r
+      }
+      next[r] = h
+      if (h >= 0) unique = false
+    }
+    for (let i = 0; i < np; i++) {
+      if (pValid !== null && (pValid[i >> 3]! & (1 << (i & 7))) === 0) {
+        first[i] = nullsEqual ? nullHead : -1
+        continue
+      }
+      const w = pw[i]!
+      let s = mixWord(w) & mask
+      let f = slots[2 * s + 1]!
+      while (f !== -1 && slots[2 * s] !== w) {
+        s = (s + 1) & mask
+        f = slots[2 * s + 1]!
+      }
+      first[i] = f
+    }
+  }
+  if (unique) return { first, next: null, chain: null, nBuild: nb }
+  // Chain lengths: a chain's rows increase along `next`, so one backward pass sees each successor first.
+  const chain = new Int32Array(nb)
+  for (let r = nb - 1; r >= 0; r--) {
+    const h = next[r]!
+    chain[r] = h < 0 ? 1 : chain[h]! + 1
+  }
+  return { first, next, chain, nBuild: nb }
+}
+
+/** Matches for any keys: the general hash table (`buildTable`, `probe`). */
+const generalMatches = (
   pk: ReadonlyArray<EncodedKey>,
   bk: ReadonlyArray<EncodedKey>,
-  nProbe: number,
-  nBuild: number,
+  np: number,
+  nb: number,
   nullsEqual: boolean
-): Sides => ({
-  probeKeys: pk,
-  probeHashes: hashRows(pk, nProbe),
-  probeSkip: excluded(pk, nProbe, nullsEqual),
-  nProbe,
-  table: buildTable(bk, hashRows(bk, nBuild), nBuild, excluded(bk, nBuild, nullsEqual), fastKeys(bk, !nullsEqual) && fastKeys(pk, !nullsEqual)),
-  nBuild
-})
+): Matches => {
+  const fast = fastKeys(bk, !nullsEqual) && fastKeys(pk, !nullsEqual)
+  const table = buildTable(bk, hashRows(bk, nb), nb, excluded(bk, nb, nullsEqual), fast)
+  const hashes = hashRows(pk, np)
+  const skip = excluded(pk, np, nullsEqual)
+  const first = new Int32Array(np)
+  for (let i = 0; i < np; i++) first[i] = skip !== null && skip[i] === 1 ? -1 : probe(table, pk, hashes[i]!, i)
+  // Chain lengths, from each chain's last row back to its head (rows of a chain are increasing).
+  const next = table.next
+  const slots = table.slots
+  const chain = new Int32Array(nb)
+  let unique = true
+  for (let b = 0; b < slots.length; b += 4) {
+    const head = slots[b]!
+    if (head < 0) continue
+    let len = 0
+    for (let r = head; r !== -1; r = next[r]!) len++
+    if (len > 1) unique = false
+    for (let r = head; r !== -1; r = next[r]!) chain[r] = len--
+  }
+  return unique ? { first, next: null, chain: null, nBuild: nb } : { first, next, chain, nBuild: nb }
+}
+
+/** Matches of the probe keys `pk` (np rows) against the build keys `bk` (nb rows). */
+const findMatches = (
+  pk: ReadonlyArray<EncodedKey>,
+  bk: ReadonlyArray<EncodedKey>,
+  np: number,
+  nb: number,
+  nullsEqual: boolean
+): Matches => {
+  if (pk.length === 1 && pk[0]!.width === 1 && bk[0]!.width === 1)
+    return singleWordMatches(bk[0]!.words, bk[0]!.validity, nb, pk[0]!.words, pk[0]!.validity, np, nullsEqual)
+  return generalMatches(pk, bk, np, nb, nullsEqual)
+}
 
 /**
  * Matching rows: each probe row in order, with its build matches in build order; `keepUnmatched` adds probe rows
  * without a match (build index -1); `appendUnmatchedBuild` then adds build rows never matched (probe index -1).
  */
-const matchPairs = (s: Sides, keepUnmatched: boolean, appendUnmatchedBuild: boolean): Pairs => {
-  const out = new Pairs(s.nProbe)
-  const matched = appendUnmatchedBuild ? new Uint8Array(s.nBuild) : null
-  const next = s.table.next
-  for (let i = 0; i < s.nProbe; i++) {
-    let r = s.probeSkip !== null && s.probeSkip[i] === 1 ? -1 : probe(s.table, s.probeKeys, s.probeHashes[i]!, i)
-    if (r === -1) {
-      if (keepUnmatched) out.push(i, -1)
-      continue
-    }
-    for (; r !== -1; r = next[r]!) {
-      out.push(i, r)
-      if (matched !== null) matched[r] = 1
+const matchPairs = (m: Matches, keepUnmatched: boolean, appendUnmatchedBuild: boolean): Pairs => {
+  const { first, next, chain } = m
+  const np = first.length
+  const nb = m.nBuild
+  let matchedRows = 0
+  let total = 0
+  if (next === null) {
+    for (let i = 0; i < np; i++) if (first[i]! >= 0) matchedRows++
+    total = matchedRows
+  } else {
+    for (let i = 0; i < np; i++) {
+      const f = first[i]!
+      if (f >= 0) {
+        matchedRows++
+        total += chain![f]!
+      }
     }
   }
-  if (matched !== null) for (let r = 0; r < s.nBuild; r++) if (matched[r] === 0) out.push(-1, r)
-  return out
+  const bNeg = keepUnmatched && matchedRows < np
+  if (keepUnmatched) total += np - matchedRows
+  let matched: Uint8Array | null = null
+  let unmatchedBuild = 0
+  if (appendUnmatchedBuild) {
+    matched = new Uint8Array(nb)
+    for (let i = 0; i < np; i++) {
+      for (let r = first[i]!; r !== -1; r = next === null ? -1 : next[r]!) {
+        if (matched[r] === 1) break
+        matched[r] = 1
+      }
+    }
+    for (let r = 0; r < nb; r++) if (matched[r] === 0) unmatchedBuild++
+  }
+  const len = total + unmatchedBuild
+  const aIdentity = unmatchedBuild === 0 && total === np && (keepUnmatched || matchedRows === np) && next === null
+  const a = new Int32Array(len)
+  // Unique build keys, every probe row kept: the build indices are `first` itself.
+  const b = aIdentity && matched === null ? first : new Int32Array(len)
+  let k = 0
+  if (next === null) {
+    if (aIdentity) {
+      for (let i = 0; i < np; i++) a[i] = i
+      if (b !== first) b.set(first)
+      k = np
+    } else if (keepUnmatched) {
+      for (let i = 0; i < np; i++) {
+        a[i] = i
+        b[i] = first[i]!
+      }
+      k = np
+    } else {
+      for (let i = 0; i < np; i++) {
+        const f = first[i]!
+        if (f >= 0) {
+          a[k] = i
+          b[k++] = f
+        }
+      }
+    }
+  } else {
+    for (let i = 0; i < np; i++) {
+      let r = first[i]!
+      if (r < 0) {
+        if (keepUnmatched) {
+          a[k] = i
+          b[k++] = -1
+        }
+        continue
+      }
+      for (; r !== -1; r = next[r]!) {
+        a[k] = i
+        b[k++] = r
+      }
+    }
+  }
+  if (matched !== null)
+    for (let r = 0; r < nb; r++)
+      if (matched[r] === 0) {
+        a[k] = -1
+        b[k++] = r
+      }
+  return { a, b, length: len, aNeg: unmatchedBuild > 0, bNeg, aIdentity }
 }
 
 /**
@@ -537,40 +872,59 @@ const orderedPairs = (
   nullsEqual: boolean,
   keepUnmatched: boolean
 ): Pairs => {
-  if (na >= nb) return matchPairs(prepare(ak, bk, na, nb, nullsEqual), keepUnmatched, false)
-  const raw = matchPairs(prepare(bk, ak, nb, na, nullsEqual), false, false)
+  if (na >= nb) return matchPairs(findMatches(ak, bk, na, nb, nullsEqual), keepUnmatched, false)
+  const raw = matchPairs(findMatches(bk, ak, nb, na, nullsEqual), false, false)
   const start = new Int32Array(na + 1)
   for (let k = 0; k < raw.length; k++) start[raw.b[k]! + 1]!++
   if (keepUnmatched) for (let i = 0; i < na; i++) if (start[i + 1] === 0) start[i + 1] = 1
   for (let i = 0; i < na; i++) start[i + 1]! += start[i]!
-  const out = new Pairs(0)
-  out.a = new Int32Array(start[na]!)
-  out.b = new Int32Array(start[na]!)
-  out.length = start[na]!
+  const total = start[na]!
+  const a = new Int32Array(total)
+  const b = new Int32Array(total)
   const fill = start.slice(0, na)
   for (let k = 0; k < raw.length; k++) {
     const i = raw.b[k]!
     const pos = fill[i]!++
-    out.a[pos] = i
-    out.b[pos] = raw.a[k]!
+    a[pos] = i
+    b[pos] = raw.a[k]!
   }
+  let bNeg = false
   if (keepUnmatched)
     for (let i = 0; i < na; i++)
       if (fill[i] === start[i]) {
-        out.a[start[i]!] = i
-        out.b[start[i]!] = -1
+        a[start[i]!] = i
+        b[start[i]!] = -1
+        bNeg = true
       }
-  return out
+  return { a, b, length: total, aNeg: false, bNeg, aIdentity: total === na && isIdentity(a, na) }
 }
 
 /** Probe rows with (semi) or without (anti) a match. */
-const matchMask = (s: Sides, anti: boolean): Int32Array => {
-  const keep = new Uint8Array(s.nProbe)
-  for (let i = 0; i < s.nProbe; i++) {
-    const found = !(s.probeSkip !== null && s.probeSkip[i] === 1) && probe(s.table, s.probeKeys, s.probeHashes[i]!, i) !== -1
-    keep[i] = found !== anti ? 1 : 0
-  }
+const matchMask = (m: Matches, anti: boolean): Int32Array => {
+  const first = m.first
+  const keep = new Uint8Array(first.length)
+  for (let i = 0; i < first.length; i++) keep[i] = first[i]! >= 0 !== anti ? 1 : 0
   return C.maskToIndices(keep)
+}
+
+/** Whether `idx` is `0, 1, …, n - 1`. */
+const isIdentity = (idx: Int32Array, n: number): boolean => {
+  if (idx.length !== n) return false
+  for (let i = 0; i < n; i++) if (idx[i] !== i) return false
+  return true
+}
+
+/**
+ * A gatherer of columns by `idx` (`hasNeg`: whether any index is -1): `C.take`, or the column itself when the
+ * indices are the identity; the validity of the -1 rows is computed once for all columns.
+ */
+const gatherer = (idx: Int32Array, hasNeg: boolean, identity: boolean): ((col: Column) => Column) => {
+  if (identity) return (col) => col
+  let neg: Uint8Array | undefined
+  return (col) => {
+    if (hasNeg && neg === undefined && col.nullCount === 0) neg = C.takeValidity(null, idx)
+    return C.takeInt32(col, idx, hasNeg, neg)
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -679,9 +1033,8 @@ export const join = (left: Frame, right: Frame, options: JoinOptions): Effect.Ef
     const nr = right.height
 
     if (how === "semi" || how === "anti") {
-      const s = prepare(lkeys, rkeys, nl, nr, nullsEqual)
-      const idx = matchMask(s, how === "anti")
-      return Effect.succeed(F.fromColumnsUnsafe(left.columns, idx.length === nl ? lcols : lcols.map((c) => C.take(c, idx))))
+      const idx = matchMask(findMatches(lkeys, rkeys, nl, nr, nullsEqual), how === "anti")
+      return Effect.succeed(F.fromColumnsUnsafe(left.columns, idx.length === nl ? lcols : lcols.map((c) => C.takeInt32(c, idx, false))))
     }
 
     const names: Array<string> = []
@@ -702,33 +1055,37 @@ export const join = (left: Frame, right: Frame, options: JoinOptions): Effect.Ef
       const p = orderedPairs(rkeys, lkeys, nr, nl, nullsEqual, true)
       const rIdx = p.a.subarray(0, p.length)
       const lIdx = p.b.subarray(0, p.length)
+      const gl = gatherer(lIdx, p.bNeg, false)
+      const gr = gatherer(rIdx, p.aNeg, p.aIdentity && p.length === nr)
       left.schema.forEach((f, j) => {
-        if (!(coalesce && li.includes(j))) addLeft(f.name, C.take(lcols[j]!, lIdx))
+        if (!(coalesce && li.includes(j))) addLeft(f.name, gl(lcols[j]!))
       })
       right.schema.forEach((f, j) => {
-        addRight(f.name, C.take(rcols[j]!, rIdx))
+        addRight(f.name, gr(rcols[j]!))
       })
     } else {
       const full = how === "full"
       const coalesce = options.coalesce ?? !full
       const p = full
-        ? matchPairs(prepare(lkeys, rkeys, nl, nr, nullsEqual), true, true)
+        ? matchPairs(findMatches(lkeys, rkeys, nl, nr, nullsEqual), true, true)
         : orderedPairs(lkeys, rkeys, nl, nr, nullsEqual, how === "left")
       const lIdx = p.a.subarray(0, p.length)
       const rIdx = p.b.subarray(0, p.length)
+      const gl = gatherer(lIdx, p.aNeg, p.aIdentity && p.length === nl)
+      const gr = gatherer(rIdx, p.bNeg, false)
       // In a full join, rows [0, nLeftRows) come from the probe loop (left index ≥ 0), the rest are unmatched right rows.
       let nLeftRows = p.length
       if (full) while (nLeftRows > 0 && lIdx[nLeftRows - 1]! < 0) nLeftRows--
       left.schema.forEach((f, j) => {
         const k = li.indexOf(j)
         if (full && coalesce && k >= 0) {
-          const a = C.take(lcols[j]!, lIdx.subarray(0, nLeftRows))
-          const b = C.take(rcols[ri[k]!]!, rIdx.subarray(nLeftRows))
+          const a = C.takeInt32(lcols[j]!, lIdx.subarray(0, nLeftRows), false)
+          const b = C.takeInt32(rcols[ri[k]!]!, rIdx.subarray(nLeftRows), false)
           addLeft(f.name, coalesceKey(a, b))
-        } else addLeft(f.name, C.take(lcols[j]!, lIdx))
+        } else addLeft(f.name, gl(lcols[j]!))
       })
       right.schema.forEach((f, j) => {
-        if (!(coalesce && ri.includes(j))) addRight(f.name, C.take(rcols[j]!, rIdx))
+        if (!(coalesce && ri.includes(j))) addRight(f.name, gr(rcols[j]!))
       })
     }
     return checkNames(names, cols)
@@ -760,5 +1117,5 @@ const cross = (left: Frame, right: Frame, suffix: string): readonly [ReadonlyArr
   const rcols = F.contiguous(right)
   const lnames = new Set(left.columns)
   const names = [...left.columns, ...right.columns.map((c) => (lnames.has(c) ? c + suffix : c))]
-  return [names, [...lcols.map((c) => C.take(c, lIdx)), ...rcols.map((c) => C.take(c, rIdx))]]
+  return [names, [...lcols.map((c) => C.takeInt32(c, lIdx, false)), ...rcols.map((c) => C.takeInt32(c, rIdx, false))]]
 }
