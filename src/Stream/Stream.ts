@@ -603,30 +603,43 @@ export interface SinkParquetOptions extends SinkOptions {
 export const sinkParquet = (path: string, options: SinkParquetOptions = {}) =>
   atomicSink(
     path,
-    () => {
-      const acc = collector(path, "parquet")
-      return {
-        frame: (f) => {
-          const e = acc.add(f)
-          return e === undefined ? Effect.succeed([]) : Effect.fail(e)
-        },
-        finish: () => {
-          const frame = acc.frame()
-          if (frame === undefined)
-            return Effect.fail(
-              new SourceError({ path, format: "parquet", message: "empty stream: no batch, so no schema to write", expected: "at least one batch" })
-            )
-          return Effect.map(
-            guard(path, async () =>
-              Write.encode(await Wasm.instance(), frame, { rowGroupSize: options.rowGroupSize, compression: options.compression })
-            ),
-            (b) => [b]
-          )
-        }
-      }
-    },
+    () =>
+      wholeFileWriter(path, "parquet", (frame) =>
+        Effect.map(
+          guard(path, async () =>
+            Write.encode(await Wasm.instance(), frame, { rowGroupSize: options.rowGroupSize, compression: options.compression })
+          ),
+          (b) => [b]
+        )
+      ),
     options
   )
+
+/**
+ * A writer for formats encoded as one whole file: batches are collected (schemas must agree) and `encode` runs on
+ * their concatenation when the stream ends; an empty stream has no schema to write and fails.
+ */
+const wholeFileWriter = (
+  path: string,
+  format: string,
+  encode: (frame: Frame) => Effect.Effect<ReadonlyArray<Uint8Array>, SourceError>
+): Writer => {
+  const acc = collector(path, format)
+  return {
+    frame: (f) => {
+      const e = acc.add(f)
+      return e === undefined ? Effect.succeed([]) : Effect.fail(e)
+    },
+    finish: () => {
+      const frame = acc.frame()
+      return frame === undefined
+        ? Effect.fail(
+            new SourceError({ path, format, message: "empty stream: no batch, so no schema to write", expected: "at least one batch" })
+          )
+        : encode(frame)
+    }
+  }
+}
 
 /**
  * A sink writing the stream's Frames as CSV (header once, then each batch as it arrives; format as
@@ -709,26 +722,13 @@ export const sinkNdjson = (path: string, options: SinkOptions = {}) =>
 export const sinkIpc = (path: string, options: SinkOptions & { readonly format?: "file" | "stream" | undefined } = {}) =>
   atomicSink(
     path,
-    () => {
-      const acc = collector(path, "ipc")
-      return {
-        frame: (f) => {
-          const e = acc.add(f)
-          return e === undefined ? Effect.succeed([]) : Effect.fail(e)
-        },
-        finish: () => {
-          const frame = acc.frame()
-          if (frame === undefined)
-            return Effect.fail(
-              new SourceError({ path, format: "ipc", message: "empty stream: no batch, so no schema to write", expected: "at least one batch" })
-            )
-          return Effect.try({
-            try: () => [A.tableToIPC(Arrow.toTable(frame), options.format ?? "file")],
-            catch: (e) => new SourceError({ path, format: "ipc", message: `cannot write Arrow IPC: ${String(e)}` })
-          })
-        }
-      }
-    },
+    () =>
+      wholeFileWriter(path, "ipc", (frame) =>
+        Effect.try({
+          try: () => [A.tableToIPC(Arrow.toTable(frame), options.format ?? "file")],
+          catch: (e) => new SourceError({ path, format: "ipc", message: `cannot write Arrow IPC: ${String(e)}` })
+        })
+      ),
     options
   )
 

@@ -6,13 +6,14 @@
  * back to file coordinates (1-based line, byte offset in the decompressed data).
  * @internal
  */
-import { Cause, Effect, Pull, Result, Stream } from "effect"
+import { Cause, Effect, type Pull, Result, Stream } from "effect"
 import type { DataType } from "../../Frame/DataType.ts"
 import { SourceError } from "../../Frame/Errors.ts"
 import type { ReadCsvOptions } from "../csv/options.ts"
 import { parseBytes } from "../csv/read.ts"
 import { lineOf, makeSpans, readRecord, tokenize } from "../csv/tokenizer.ts"
 import type { Frame } from "../frame.ts"
+import * as Window from "./window.ts"
 
 export interface CsvStreamOptions {
   /** At most this many rows per emitted Frame. */
@@ -59,14 +60,11 @@ export const frames = <E, R>(
 ): Stream.Stream<Frame, E | SourceError, R> =>
   Stream.transformPull(input, (upstream) =>
     Effect.sync(() => {
+      const w = Window.make()
       const delimiter = (options.delimiter ?? ",").charCodeAt(0)
       const q = options.quote === undefined ? '"' : options.quote
       const quote = q === null || q === "" ? -1 : q.charCodeAt(0)
-      let pending: Uint8Array = new Uint8Array(0)
-      let start = 0 // first unconsumed byte of `pending`
-      let pendingByte = 0 // file byte offset of pending[0]
-      let runLine = 1 // 1-based line of pending[start]
-      let ended = false
+      let runLine = 1 // 1-based line of w.pending[w.start]
       let first = true
       let done = false
       let remaining = options.nRows ?? Infinity
@@ -76,61 +74,42 @@ export const frames = <E, R>(
       let fixed: Record<string, DataType> | undefined
       const fail = (message: string) => Effect.fail(new SourceError({ path, format: "csv", message }))
 
-      const more: Effect.Effect<void, E> = Pull.catchDone(
-        Effect.map(upstream, (chunks) => {
-          let add = 0
-          for (const c of chunks) add += c.length
-          const out = new Uint8Array(pending.length - start + add)
-          out.set(pending.subarray(start), 0)
-          let at = pending.length - start
-          for (const c of chunks) {
-            out.set(c, at)
-            at += c.length
-          }
-          pendingByte += start
-          pending = out
-          start = 0
-        }),
-        () =>
-          Effect.sync(() => {
-            ended = true
-          })
-      )
+      const more: Effect.Effect<void, E> = Window.more(w, upstream)
 
       /** On the first run: skips BOM, `skipRows` and the header; remembers the header bytes and column count. */
       const prologue = (): SourceError | undefined => {
-        let pos = pending.length >= 3 && pending[0] === 0xef && pending[1] === 0xbb && pending[2] === 0xbf ? 3 : 0
-        for (let k = 0; k < (options.skipRows ?? 0) && pos < pending.length; k++) {
-          const r = readRecord(pending, pos, delimiter, quote)
+        let pos = w.pending.length >= 3 && w.pending[0] === 0xef && w.pending[1] === 0xbb && w.pending[2] === 0xbf ? 3 : 0
+        for (let k = 0; k < (options.skipRows ?? 0) && pos < w.pending.length; k++) {
+          const r = readRecord(w.pending, pos, delimiter, quote)
           if ("problem" in r) return undefined // parseBytes reports it
           pos = r.next
         }
-        if (pos >= pending.length) return undefined
-        const r = readRecord(pending, pos, delimiter, quote)
+        if (pos >= w.pending.length) return undefined
+        const r = readRecord(w.pending, pos, delimiter, quote)
         if ("problem" in r) return undefined
         ncols = options.schema?.length ?? r.fields.length
         if (options.hasHeader ?? true) {
-          header = pending.slice(pos, r.next)
+          header = w.pending.slice(pos, r.next)
           if (header.length > 0 && header[header.length - 1] !== 10 && header[header.length - 1] !== 13)
             header = concatBytes(header, new Uint8Array([10]))
           headerBreaks = breaks(header)
           pos = r.next
         }
-        runLine += breaks(pending.subarray(0, pos))
-        start = pos
+        runLine += breaks(w.pending.subarray(0, pos))
+        w.start = pos
         return undefined
       }
 
       const pull: Pull.Pull<readonly [Frame], E | SourceError> = Effect.gen(function* () {
         for (;;) {
           if (done || remaining <= 0) return yield* Cause.done()
-          while (!ended && pending.length - start < so.chunkBytes) yield* more
+          while (!w.ended && w.pending.length - w.start < so.chunkBytes) yield* more
           if (first && ncols === 0) {
             prologue()
             if (ncols === 0) {
               // Empty file (or only skipped rows): let the reader give its usual answer.
               done = true
-              const r = parseBytes(pending, options, path)
+              const r = parseBytes(w.pending, options, path)
               if (Result.isFailure(r)) return yield* r.failure
               if (r.success.height === 0 && r.success.width > 0) return [r.success] as const
               return yield* Cause.done()
@@ -138,35 +117,35 @@ export const frames = <E, R>(
           }
           const spans = makeSpans(ncols, new Int32Array(ncols).fill(-1), 16)
           const tok = tokenize(
-            pending,
-            start,
-            pending.length,
-            ended,
+            w.pending,
+            w.start,
+            w.pending.length,
+            w.ended,
             { delimiter, quote, truncateRaggedLines: true, maxRows: Math.min(so.batchRows, remaining) },
             spans
           )
           let cut = tok.next
-          if (tok.problem !== undefined) cut = pending.length // parse the rest: parseBytes names the problem
-          if (cut === start) {
-            if (ended) {
+          if (tok.problem !== undefined) cut = w.pending.length // parse the rest: parseBytes names the problem
+          if (cut === w.start) {
+            if (w.ended) {
               if (first) {
                 first = false
-                const r = parseBytes(pending.subarray(0, cut), options, path)
+                const r = parseBytes(w.pending.subarray(0, cut), options, path)
                 if (Result.isFailure(r)) return yield* r.failure
                 done = true
                 return [r.success] as const
               }
               return yield* Cause.done()
             }
-            const before = pending.length - start
+            const before = w.pending.length - w.start
             yield* more // a record longer than chunkBytes
-            if (!ended && pending.length - start === before) return yield* fail("no progress reading CSV")
+            if (!w.ended && w.pending.length - w.start === before) return yield* fail("no progress reading CSV")
             continue
           }
-          const run = pending.subarray(start, cut)
+          const run = w.pending.subarray(w.start, cut)
           let frame: Frame
           if (first) {
-            const r = parseBytes(pending.subarray(0, cut), options, path)
+            const r = parseBytes(w.pending.subarray(0, cut), options, path)
             if (Result.isFailure(r)) return yield* r.failure
             frame = r.success
             if (options.schema === undefined) {
@@ -184,11 +163,11 @@ export const frames = <E, R>(
             }
             const r = parseBytes(concatBytes(header, run), opts, path)
             if (Result.isFailure(r))
-              return yield* relocate(r.failure, header.length, headerBreaks, runLine, pendingByte + start)
+              return yield* relocate(r.failure, header.length, headerBreaks, runLine, w.pendingByte + w.start)
             frame = r.success
           }
           runLine += breaks(run)
-          start = cut
+          w.start = cut
           remaining -= frame.height
           if (frame.height === 0) continue
           return [frame] as const

@@ -6,7 +6,7 @@
  * that does not fit, or an unknown field, is a `SourceError` naming its line.
  * @internal
  */
-import { Cause, Effect, Pull, Stream } from "effect"
+import { Cause, Effect, type Pull, Stream } from "effect"
 import * as DT from "../../Frame/DataType.ts"
 import type { DataType, Field } from "../../Frame/DataType.ts"
 import { SourceError } from "../../Frame/Errors.ts"
@@ -14,6 +14,7 @@ import { fromValues, inferDtype } from "../build.ts"
 import type { Column } from "../column.ts"
 import * as F from "../frame.ts"
 import type { Frame } from "../frame.ts"
+import * as Window from "./window.ts"
 
 const decoder = new TextDecoder("utf-8", { fatal: true })
 
@@ -46,60 +47,38 @@ export const frames = <E, R>(
 ): Stream.Stream<Frame, E | SourceError, R> =>
   Stream.transformPull(input, (upstream) =>
     Effect.sync(() => {
-      let pending: Uint8Array = new Uint8Array(0)
-      let start = 0
-      let pendingByte = 0
-      let line = 1 // 1-based line of pending[start]
-      let ended = false
+      const w = Window.make()
+      let line = 1 // 1-based line of w.pending[w.start]
       let fields: ReadonlyArray<Field> | undefined = schema
       const err = (message: string, extra: { row?: number; column?: string; byteOffset?: number; expected?: string }) =>
         new SourceError({ path, format: "ndjson", message, ...extra })
 
-      const more: Effect.Effect<void, E> = Pull.catchDone(
-        Effect.map(upstream, (chunks) => {
-          let add = 0
-          for (const c of chunks) add += c.length
-          const out = new Uint8Array(pending.length - start + add)
-          out.set(pending.subarray(start), 0)
-          let at = pending.length - start
-          for (const c of chunks) {
-            out.set(c, at)
-            at += c.length
-          }
-          pendingByte += start
-          pending = out
-          start = 0
-        }),
-        () =>
-          Effect.sync(() => {
-            ended = true
-          })
-      )
+      const more: Effect.Effect<void, E> = Window.more(w, upstream)
 
       const pull: Pull.Pull<readonly [Frame], E | SourceError> = Effect.gen(function* () {
         const rows: Array<Record<string, unknown>> = []
         const rowLines: Array<number> = []
         while (rows.length < batchRows) {
-          const nl = pending.indexOf(10, start)
+          const nl = w.pending.indexOf(10, w.start)
           if (nl < 0) {
-            if (!ended) {
+            if (!w.ended) {
               yield* more
               continue
             }
-            if (start >= pending.length) break
+            if (w.start >= w.pending.length) break
           }
-          const end = nl < 0 ? pending.length : nl
-          const stop = end > start && pending[end - 1] === 13 ? end - 1 : end
-          let s = start
-          if (pendingByte + s === 0 && pending[0] === 0xef && pending[1] === 0xbb && pending[2] === 0xbf) s = 3
+          const end = nl < 0 ? w.pending.length : nl
+          const stop = end > w.start && w.pending[end - 1] === 13 ? end - 1 : end
+          let s = w.start
+          if (w.pendingByte + s === 0 && w.pending[0] === 0xef && w.pending[1] === 0xbb && w.pending[2] === 0xbf) s = 3
           const lineNo = line
-          const byte = pendingByte + start
-          start = nl < 0 ? pending.length : nl + 1
+          const byte = w.pendingByte + w.start
+          w.start = nl < 0 ? w.pending.length : nl + 1
           line++
           if (stop <= s) continue
           let text: string
           try {
-            text = decoder.decode(pending.subarray(s, stop))
+            text = decoder.decode(w.pending.subarray(s, stop))
           } catch {
             return yield* err(`line ${lineNo} (byte ${byte}): invalid UTF-8`, { row: lineNo, byteOffset: byte, expected: "UTF-8 text" })
           }
