@@ -1,0 +1,5 @@
+/**
+ * Placeholder: filled by the Sql source work.
+ * @since 0.2.0
+ */
+export {}
