@@ -7,10 +7,18 @@
  * - nodejs-polars: `pl.scanParquet(glob).filter(...).groupBy(...).agg(...).sinkParquet(...)` (its streaming engine),
  *   same node flags;
  * - DuckDB: `SET threads=2; SET memory_limit='1GB'; COPY (SELECT ... FROM read_parquet(glob) ...) TO ...`.
- * Results (peak RSS, rows/s, MB/s of Parquet input) go to `bench/RESULTS-streaming.md`.
+ * Results (peak RSS, rows/s, MB/s of Parquet input) go to `bench/RESULTS-streaming.md` (or `--results <file>`).
  *
- * Run: node bench/streaming.ts [--sizes 1,5] [--gen-only] [--engines polaroid,polars,duckdb]
- * Child mode (internal): node bench/streaming.ts --child <engine> <dir> <out>
+ * `--query sink` runs a query with a large output instead: scan → filter(v3 > 50) → select(id1, id4, v3, ts) →
+ * sinkParquet (about half the input rows written), which measures the sinks' memory bound rather than the group-by.
+ *
+ * `--sink-memory` measures the Stream sinks alone: a generated stream of B batches × 50,000 rows (Int64, Float64, Utf8,
+ * Timestamp) into `sinkParquet` (row groups of 2^20 rows), `sinkIpc`, and — for contrast — collect + `writeParquet`
+ * (whole file), each in a child process under `--max-old-space-size=512`, at B = 40, 200, 400 (2M, 10M, 20M rows).
+ *
+ * Run: node bench/streaming.ts [--sizes 1,5] [--gen-only] [--engines polaroid,polars,duckdb] [--query groupby|sink]
+ *      node bench/streaming.ts --sink-memory [--results file]
+ * Child mode (internal): node bench/streaming.ts --child <engine> <dir> <out> <query>
  */
 import { DuckDBInstance } from "@duckdb/node-api"
 import { spawn } from "node:child_process"
@@ -70,8 +78,11 @@ const generate = async (sizes: ReadonlyArray<number>) => {
 // The query: rows with v3 > 10, grouped by (id1, id4): sum(v1), mean(v3), count → 10 000 groups.
 // ---------------------------------------------------------------------------------------------------------------
 
-const child = async (engine: string, dir: string, out: string) => {
+const QUERY = arg("--query") ?? "groupby"
+
+const child = async (engine: string, dir: string, out: string, query: string) => {
   const glob = path.join(dir, "*.parquet")
+  if (query === "sink") return sinkChild(engine, glob, out)
   if (engine === "polaroid") {
     const { NodeServices } = await import("@effect/platform-node")
     const { Effect, pipe } = await import("effect")
@@ -102,6 +113,32 @@ const child = async (engine: string, dir: string, out: string) => {
   await c.run("SET memory_limit='1GB'")
   await c.run(`COPY (SELECT id1, id4, sum(v1) AS v1_sum, avg(v3) AS v3_mean, count(*) AS n FROM read_parquet('${glob}')
     WHERE v3 > 10 GROUP BY id1, id4) TO '${out}' (FORMAT parquet)`)
+  c.closeSync()
+  return -1
+}
+
+/** The large-output query: rows with v3 > 50, four columns, straight into a Parquet sink. */
+const sinkChild = async (engine: string, glob: string, out: string) => {
+  if (engine === "polaroid") {
+    const { NodeServices } = await import("@effect/platform-node")
+    const { Effect, pipe } = await import("effect")
+    const { col } = await import("../src/Expr/Expr.ts")
+    const LazyFrame = await import("../src/Frame/LazyFrame.ts")
+    const { scanParquet } = await import("../src/Source/Scan.ts")
+    const q = pipe(scanParquet(glob), LazyFrame.filter(col("v3").gt(50)), LazyFrame.select("id1", "id4", "v3", "ts"))
+    const r = await Effect.runPromise(LazyFrame.sinkParquet(q, out).pipe(Effect.provide(NodeServices.layer)))
+    return r.rows
+  }
+  if (engine === "polars") {
+    const pl = (await import("nodejs-polars")).default
+    pl.scanParquet(glob).filter(pl.col("v3").gt(50)).select("id1", "id4", "v3", "ts").sinkParquet(out).collectSync()
+    return -1
+  }
+  const db = await DuckDBInstance.create(":memory:")
+  const c = await db.connect()
+  await c.run("SET threads=2")
+  await c.run("SET memory_limit='1GB'")
+  await c.run(`COPY (SELECT id1, id4, v3, ts FROM read_parquet('${glob}') WHERE v3 > 50) TO '${out}' (FORMAT parquet)`)
   c.closeSync()
   return -1
 }
@@ -138,7 +175,7 @@ const runChild = (engine: string, size: number): Promise<Run> =>
     const out = outOf(engine)
     rmSync(out, { force: true })
     const t0 = performance.now()
-    const p = spawn(process.execPath, ["--max-old-space-size=512", fileURLToPath(import.meta.url), "--child", engine, dir, out], {
+    const p = spawn(process.execPath, ["--max-old-space-size=512", fileURLToPath(import.meta.url), "--child", engine, dir, out, QUERY], {
       stdio: ["ignore", "pipe", "pipe"]
     })
     let peak = 0
@@ -165,6 +202,14 @@ const outOf = (engine: string) => path.join(os.tmpdir(), `polaroid-bench-streami
 const check = async (engine: string): Promise<string> => {
   const db = await DuckDBInstance.create(":memory:")
   const c = await db.connect()
+  if (QUERY === "sink") {
+    const q = (f: string) => `SELECT count(*)::BIGINT, sum(v3)::DOUBLE, sum(id4)::BIGINT, count(DISTINCT id1)::BIGINT, max(ts)::VARCHAR FROM '${f}'`
+    const a = (await c.runAndReadAll(q(outOf(engine)))).getRows()[0]!.map(String)
+    const b = (await c.runAndReadAll(q(outOf("duckdb")))).getRows()[0]!.map(String)
+    c.closeSync()
+    const same = a[0] === b[0] && a[2] === b[2] && a[3] === b[3] && a[4] === b[4] && Math.abs(Number(a[1]) - Number(b[1])) <= 1e-9 * Math.abs(Number(b[1]))
+    return same ? "= DuckDB" : `differs from DuckDB (${a.join("/")} vs ${b.join("/")})`
+  }
   const r = await c.runAndReadAll(`SELECT (SELECT count(*) FROM '${outOf(engine)}') AS rows, (SELECT count(*) FROM '${outOf("duckdb")}') AS expected,
     count(*) AS joined, coalesce(sum(abs(a.v1_sum - b.v1_sum)), 0) AS d_sum, coalesce(sum(abs(CAST(a.n AS BIGINT) - b.n)), 0) AS d_n,
     coalesce(max(abs(a.v3_mean - b.v3_mean) / greatest(1, abs(b.v3_mean))), 0) AS d_mean
@@ -176,10 +221,84 @@ const check = async (engine: string): Promise<string> => {
 
 const mb = (b: number) => (b / 1048576).toFixed(0)
 
-if (process.argv.includes("--child")) {
+/** Child of `--sink-memory`: one sink over a generated stream; prints its JSON measurements. */
+const sinkMemoryChild = async (mode: string, count: number, out: string) => {
+  const { NodeServices } = await import("@effect/platform-node")
+  const { Effect, Stream } = await import("effect")
+  const DT = await import("../src/Frame/DataType.ts")
+  const C = await import("../src/internal/column.ts")
+  const F = await import("../src/internal/frame.ts")
+  const W = await import("../src/internal/parquet/wasm.ts")
+  const { writeParquet } = await import("../src/Source/Parquet.ts")
+  const S = await import("../src/Stream/Stream.ts")
+  const n = 50_000
+  const batch = (k: number) =>
+    F.fromColumnsUnsafe(
+      ["id", "x", "s", "t"],
+      [
+        C.make(DT.Int64, n, BigInt64Array.from({ length: n }, (_, i) => BigInt(k * n + i)), null),
+        C.make(DT.Float64, n, Float64Array.from({ length: n }, (_, i) => Math.sin(k * n + i)), null),
+        C.fromStrings(Array.from({ length: n }, (_, i) => `row-${((k * n + i) * 2654435761) % 100003}`)),
+        C.make(DT.Timestamp("us", "UTC"), n, BigInt64Array.from({ length: n }, (_, i) => BigInt(k * n + i) * 1000n), null)
+      ]
+    )
+  // one batch per chunk, so the source holds one batch at a time
+  const src = Stream.range(0, count - 1, 1).pipe(Stream.map(batch))
+  const t0 = performance.now()
+  const program =
+    mode === "sinkParquet"
+      ? Stream.run(src, S.sinkParquet(out, { rowGroupSize: 1 << 20 }))
+      : mode === "sinkIpc"
+        ? Stream.run(src, S.sinkIpc(out))
+        : Effect.flatMap(Stream.runCollect(src), (bs) => writeParquet(F.unsafeMake(bs[0]!.schema, bs.flatMap((b) => b.batches)), out))
+  await Effect.runPromise(Effect.provide(program, NodeServices.layer))
+  const seconds = (performance.now() - t0) / 1000
+  const wasm = mode === "sinkIpc" ? 0 : (await W.instance()).wasmMemory().buffer.byteLength
+  console.log(JSON.stringify({ mode, rows: count * n, seconds, outBytes: statSync(out).size, wasm, hwm: status(process.pid)?.hwm ?? 0 }))
+  rmSync(out, { force: true })
+}
+
+if (process.argv.includes("--sink-memory-child")) {
+  const i = process.argv.indexOf("--sink-memory-child")
+  const [mode, count, out] = process.argv.slice(i + 1, i + 4) as [string, string, string]
+  await sinkMemoryChild(mode, Number(count), out)
+  process.exit(0)
+} else if (process.argv.includes("--sink-memory")) {
+  const load = os.loadavg().map((x) => x.toFixed(2)).join(", ")
+  const rows: Array<string> = []
+  for (const mode of ["sinkParquet", "sinkIpc", "writeParquet (whole file)"])
+    for (const count of mode.startsWith("write") ? [40, 200] : [40, 200, 400]) {
+      const out = path.join(os.tmpdir(), `polaroid-bench-sink-memory-${process.pid}`)
+      const key = mode.split(" ")[0]!
+      const p = spawn(process.execPath, ["--max-old-space-size=512", fileURLToPath(import.meta.url), "--sink-memory-child", key, String(count), out], {
+        stdio: ["ignore", "pipe", "inherit"]
+      })
+      let text = ""
+      p.stdout.on("data", (d) => (text += String(d)))
+      await new Promise((r) => p.on("exit", r))
+      const m = JSON.parse(text.trim().split("\n").pop()!) as { rows: number; seconds: number; outBytes: number; wasm: number; hwm: number }
+      const line = `| ${mode} | ${(m.rows / 1e6).toFixed(0)}M | ${(m.outBytes / 1e6).toFixed(0)} MB | ${m.seconds.toFixed(1)} | ${(m.rows / m.seconds / 1e6).toFixed(2)}M | ${mb(m.wasm)} | ${mb(m.hwm)} |`
+      console.log(line)
+      rows.push(line)
+    }
+  const lines = [
+    "# Sink memory (issue 5): `node bench/streaming.ts --sink-memory`",
+    "",
+    "A generated stream of 50,000-row batches (Int64, Float64, Utf8, Timestamp(us, UTC)) into each sink, in a child process",
+    "under `node --max-old-space-size=512` (rows/s include generating the batches). Peak RSS = the child's VmHWM.",
+    "",
+    `Load average before: ${load}; after: ${os.loadavg().map((x) => x.toFixed(2)).join(", ")}. Date: ${new Date().toISOString()}`,
+    "",
+    "| sink | rows | output | seconds | rows/s | wasm memory (MiB) | peak RSS (MiB) |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ...rows,
+    ""
+  ]
+  writeFileSync(arg("--results") ?? path.join(here, "RESULTS-sink-memory.md"), lines.join("\n"))
+} else if (process.argv.includes("--child")) {
   const i = process.argv.indexOf("--child")
-  const [engine, dir, out] = process.argv.slice(i + 1, i + 4) as [string, string, string]
-  await child(engine, dir, out)
+  const [engine, dir, out, query] = process.argv.slice(i + 1, i + 5) as [string, string, string, string | undefined]
+  await child(engine, dir, out, query ?? "groupby")
   console.log(`VmHWM=${status(process.pid)?.hwm ?? 0}`)
   process.exit(0)
 } else {
@@ -201,9 +320,11 @@ if (process.argv.includes("--child")) {
     }
     const loadAfter = os.loadavg().map((x) => x.toFixed(2)).join(", ")
     const lines = [
-      "# Streaming bench (issue 5)",
+      `# Streaming bench (issue 5)${QUERY === "sink" ? ": large-output sink" : ""}`,
       "",
-      "`node bench/streaming.ts --sizes " + sizes.join(",") + "` — scan → filter(v3 > 10) → groupBy(id1, id4).agg(sum v1, mean v3, count) → sinkParquet",
+      QUERY === "sink"
+        ? "`node bench/streaming.ts --query sink --sizes " + sizes.join(",") + "` — scan → filter(v3 > 50) → select(id1, id4, v3, ts) → sinkParquet (about half the rows written)"
+        : "`node bench/streaming.ts --sizes " + sizes.join(",") + "` — scan → filter(v3 > 10) → groupBy(id1, id4).agg(sum v1, mean v3, count) → sinkParquet",
       "over N DuckDB-written Parquet files of ~200 MB (12.5M rows each; columns id1 Utf8 ×100, id4 Int32, v1 Int32, v3 Float64, ts Timestamp).",
       "Each engine in its own child process `node --max-old-space-size=512`; peak RSS = max of VmHWM (read at the end) and",
       "VmRSS sampled every 50 ms. DuckDB: `SET threads=2; SET memory_limit='1GB'`. nodejs-polars " +

@@ -340,6 +340,58 @@ layer(NodeServices.layer)("sinks", (it) => {
     }))
 })
 
+layer(NodeServices.layer)("progress as a stream", (it) => {
+  it.effect("progressTracker: events end with the done report; a slow renderer skips, never blocks", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const dir = yield* tmpDir
+        const text = `a\n${Array.from({ length: 20_000 }, (_, i) => i).join("\n")}\n`
+        fsSync.writeFileSync(`${dir}/p.csv`, text)
+        // a renderer keeping up sees every report, in order
+        const t = yield* S.progressTracker()
+        const [seen] = yield* Effect.all(
+          [Stream.runCollect(t.events), Stream.runDrain(S.csv(`${dir}/p.csv`, { chunkBytes: 4000, batchRows: 1000, onProgress: t.onProgress }))],
+          { concurrency: 2 }
+        )
+        const last = seen[seen.length - 1]!
+        assert.isTrue(last.done)
+        assert.strictEqual(last.rows, 20_000)
+        assert.strictEqual(last.bytes, text.length)
+        for (let i = 1; i < seen.length; i++) assert.isAtLeast(seen[i]!.rows, seen[i - 1]!.rows)
+        assert.strictEqual(Option.getOrThrow(yield* t.latest).rows, 20_000)
+        // a slow renderer (capacity 2): the read is not held back, the renderer skips to the newest reports
+        const slow = yield* S.progressTracker({ capacity: 2 })
+        let produced = 0
+        const rendered: Array<S.Progress> = []
+        yield* Effect.all(
+          [
+            Stream.runForEach(slow.events, (p) =>
+              Effect.andThen(
+                Effect.sync(() => rendered.push(p)),
+                sleep(20)
+              )
+            ),
+            Stream.runDrain(
+              S.csv(`${dir}/p.csv`, {
+                chunkBytes: 4000,
+                batchRows: 1000,
+                readAhead: 0,
+                onProgress: (p) => {
+                  produced++
+                  slow.onProgress(p)
+                }
+              })
+            )
+          ],
+          { concurrency: 2 }
+        )
+        assert.isTrue(rendered[rendered.length - 1]!.done)
+        assert.isBelow(rendered.length, produced)
+        assert.isAtLeast(produced, 21)
+      })
+    ))
+})
+
 describe("module", () => {
   layer(NodeServices.layer)("", (it) => {
     it.effect("empty stream to parquet is a SourceError", () =>
@@ -350,4 +402,115 @@ describe("module", () => {
         assert.deepStrictEqual(fsSync.readdirSync(dir), [])
       }))
   })
+})
+
+layer(NodeServices.layer)("Stream.parquet by ranged reads", (it) => {
+  /** 20 row groups of 500 rows: a small id column and a large, incompressible string column. */
+  const writeWide = (dir: string) =>
+    Effect.gen(function* () {
+      const n = 10_000
+      let seed = 7
+      const rnd = () => {
+        seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31
+        return seed.toString(36)
+      }
+      const f = yield* Frame.make({
+        id: Int32Array.from({ length: n }, (_, i) => i),
+        blob: Array.from({ length: n }, () => `${rnd()}${rnd()}${rnd()}${rnd()}${rnd()}${rnd()}`)
+      })
+      const p = `${dir}/wide.parquet`
+      yield* Parquet.writeParquet(f, p, { rowGroupSize: 500, compression: "zstd" })
+      return p
+    })
+
+  it.effect("reads only the footer and the selected column chunks, and equals readParquet", () =>
+    Effect.gen(function* () {
+      const dir = yield* tmpDir
+      const p = yield* writeWide(dir)
+      const size = fsSync.statSync(p).size
+      const meta = yield* Parquet.readParquetMetadata(p)
+      const idBytes = meta.rowGroups.reduce((s, g) => s + g.columns[0]!.compressedSize, 0)
+      const events: Array<S.Progress> = []
+      const frames = yield* Stream.runCollect(S.parquet(p, { columns: ["id"], onProgress: (e) => events.push(e) }))
+      assert.strictEqual(frames.length, 20)
+      assert.strictEqual(json(rowsOf(frames)), json(Frame.toRows(yield* Parquet.readParquet(p, { columns: ["id"] }))))
+      // bytes read: the non-data bytes (magic, page indexes, footer) plus the id chunks, not the string column
+      const last = events[events.length - 1]!
+      const nonData = size - meta.rowGroups.reduce((s, g) => s + g.columns.reduce((t, c) => t + c.compressedSize, 0), 0)
+      assert.strictEqual(last.bytes, nonData + idBytes)
+      assert.isBelow(last.bytes, size / 5)
+      // all columns: every byte once; row-group selection and column order as readParquet
+      const all: Array<S.Progress> = []
+      const whole = yield* Stream.runCollect(S.parquet(p, { onProgress: (e) => all.push(e) }))
+      assert.strictEqual(all[all.length - 1]!.bytes, size)
+      assert.strictEqual(json(rowsOf(whole)), json(Frame.toRows(yield* Parquet.readParquet(p))))
+      const sel = yield* Stream.runCollect(S.parquet(p, { columns: ["blob", "id"], rowGroups: [17, 3] }))
+      assert.strictEqual(json(rowsOf(sel)), json(Frame.toRows(yield* Parquet.readParquet(p, { columns: ["blob", "id"], rowGroups: [3, 17] }))))
+    }))
+
+  it.effect("a slow consumer bounds the row groups read ahead; interruption closes the reader", () =>
+    Effect.gen(function* () {
+      const dir = yield* tmpDir
+      const p = yield* writeWide(dir)
+      for (const readAhead of [0, 1, 3]) {
+        let produced = 0
+        let consumed = 0
+        let maxLead = 0
+        const src = S.parquet(p, { readAhead, onProgress: (e) => (e.done ? undefined : produced++) })
+        yield* Stream.runForEach(Stream.take(src, 8), () =>
+          Effect.gen(function* () {
+            consumed++
+            yield* sleep(5)
+            maxLead = Math.max(maxLead, produced - consumed)
+          })
+        )
+        assert.isAtMost(maxLead, 2 * readAhead, `readAhead ${readAhead}`)
+        assert.isAtMost(produced, 8 + 2 * readAhead)
+      }
+      const before = fds()
+      const fiber = yield* Effect.forkChild(Stream.runForEach(S.parquet(p, { readAhead: 1 }), () => sleep(10)))
+      yield* sleep(30)
+      yield* Fiber.interrupt(fiber)
+      assert.strictEqual(fds(), before)
+    }))
+
+  it.effect("not Parquet, truncated, and an unknown column fail as readParquet does", () =>
+    Effect.gen(function* () {
+      const dir = yield* tmpDir
+      const p = yield* writeWide(dir)
+      const bytes = fsSync.readFileSync(p)
+      const cases: Array<readonly [string, Uint8Array]> = [
+        ["tiny.parquet", new Uint8Array([0x50, 0x41, 0x52, 0x31])],
+        ["text.parquet", new TextEncoder().encode("PAR1 hello, this is not parquet at all PAR1")],
+        ["cut.parquet", bytes.subarray(0, bytes.length - 100)],
+        ["badlen.parquet", (() => {
+          const b = Uint8Array.from(bytes)
+          new DataView(b.buffer).setUint32(b.length - 8, b.length, true)
+          return b
+        })()]
+      ]
+      for (const [name, content] of cases) {
+        fsSync.writeFileSync(`${dir}/${name}`, content)
+        const a = yield* Effect.flip(Stream.runDrain(S.parquet(`${dir}/${name}`)))
+        const b = yield* Effect.flip(Parquet.readParquet(`${dir}/${name}`))
+        assert.strictEqual(a._tag, "SourceError", name)
+        assert.strictEqual(a.message, b.message, name)
+      }
+      const e = yield* Effect.flip(Stream.runDrain(S.parquet(p, { columns: ["nope"] })))
+      assert.match(e.message, /column "nope" not found/)
+      const missing = yield* Effect.flip(Stream.runDrain(S.parquet(`${dir}/missing.parquet`)))
+      assert.strictEqual(missing._tag, (yield* Effect.flip(Parquet.readParquet(`${dir}/missing.parquet`)))._tag)
+    }))
+
+  it.effect.skipIf(!hasData)("INT96 files are decoded exactly (whole-file fallback), with readParquet's errors", () =>
+    Effect.gen(function* () {
+      const dir = path.join(DATA, "parquet/parquet-testing")
+      const plain = path.join(dir, "alltypes_plain.parquet")
+      const frames = yield* Stream.runCollect(S.parquet(plain))
+      assert.strictEqual(json(rowsOf(frames)), json(Frame.toRows(yield* Parquet.readParquet(plain))))
+      const spark = path.join(dir, "int96_from_spark.parquet")
+      const a = yield* Effect.flip(Stream.runDrain(S.parquet(spark)))
+      const b = yield* Effect.flip(Parquet.readParquet(spark))
+      assert.strictEqual(a.message, b.message)
+    }))
 })

@@ -524,8 +524,8 @@ const sinkDual = <S>(make: (path: string, options: S) => Sink.Sink<PStream.SinkR
  * Runs the query in streaming mode (as {@link toStream}) into one Parquet file, as Polars `sink_parquet`: row groups
  * of at most `rowGroupSize` rows (default 1 048 576), `compression` as `Source.writeParquet` (default "zstd").
  * Written to a temporary file in the target's directory and renamed onto `path` on success: a failing or
- * interrupted run leaves no file (and an existing `path` untouched). The output batches are encoded when the
- * stream ends (see `Stream.sinkParquet`), so memory holds the query's output, not its input.
+ * interrupted run leaves no file (and an existing `path` untouched). Each row group is encoded and written as it
+ * fills (see `Stream.sinkParquet`), so the sink holds about one row group, not the query's output.
  * **Errors** as `toStream` (the plan's errors, `InvalidArgument` for a node that cannot stream without
  * `allowFallback`), plus the sink's `SourceError` and `PlatformError`.
  * @since 0.1.0 @category running

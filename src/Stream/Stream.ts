@@ -12,13 +12,15 @@
  * consumer (the queue's slots plus the batch the producer fiber holds while it waits). So a CSV/NDJSON source holds
  * at most `2 × readAhead + 1` decoded batches (each ≤ `batchRows` rows, default 65,536), the unparsed input run
  * (about `chunkBytes`, default 4 MiB, plus one record) and one raw read chunk (1 MiB): with the defaults, 5
- * batches + ~5 MiB. Parquet and Arrow IPC sources hold the file's bytes (read once) plus `2 × readAhead + 1`
- * decoded row groups / record batches. `readAhead: 0` decodes only on pull.
+ * batches + ~5 MiB. A Parquet source reads by byte ranges (the footer, then one row group's selected column
+ * chunks per pull), so it holds the footer plus `2 × readAhead + 1` decoded row groups, whatever the file's size.
+ * An Arrow IPC source holds the file's bytes (read once) plus `2 × readAhead + 1` decoded record batches.
+ * `readAhead: 0` decodes only on pull.
  *
  * @since 0.1.0
  */
 import * as A from "apache-arrow"
-import { Cause, Effect, FileSystem, Option, Pull, Queue, Scope, Semaphore, Sink, Stream } from "effect"
+import { Cause, Effect, FileSystem, Option, Pull, PubSub, Queue, Scope, Semaphore, Sink, Stream } from "effect"
 import type { PlatformError } from "effect/PlatformError"
 import { type Field, format as formatDtype } from "../Frame/DataType.ts"
 import { SourceError } from "../Frame/Errors.ts"
@@ -29,13 +31,15 @@ import { formatChunks } from "../internal/csv/write.ts"
 import * as F from "../internal/frame.ts"
 import type { Frame } from "../internal/frame.ts"
 import { toSourceError } from "../internal/parquet/failure.ts"
-import * as Meta from "../internal/parquet/meta.ts"
+import * as Ranged from "../internal/parquet/ranged.ts"
 import * as Read from "../internal/parquet/read.ts"
-import * as Wasm from "../internal/parquet/wasm.ts"
+import { fieldsOf } from "../internal/parquet/schema.ts"
 import * as Files from "../internal/plan/files.ts"
-import * as Write from "../internal/parquet/write.ts"
+import type * as Write from "../internal/parquet/write.ts"
+import * as WriteStream from "../internal/parquet/writeStream.ts"
 import * as Bytes from "../internal/stream/bytes.ts"
 import * as Csv from "../internal/stream/csv.ts"
+import * as IpcWriter from "../internal/stream/ipcWriter.ts"
 import * as Ndjson from "../internal/stream/ndjson.ts"
 
 /** Batches decoded ahead of a slow consumer by a file source (see the module comment). @since 0.1.0 */
@@ -60,6 +64,53 @@ export interface Progress {
   readonly filesTotal: number
   readonly done: boolean
 }
+
+/**
+ * Progress as values an application can subscribe to: pass `onProgress` to any source or sink (several may share one
+ * tracker), then render `events` (a Stream) or read `latest` (the most recent report).
+ * @since 0.1.0 @category models
+ */
+export interface ProgressTracker {
+  /** The callback to give sources and sinks (`{ onProgress: tracker.onProgress }`). */
+  readonly onProgress: (progress: Progress) => void
+  /** The most recent report, `Option.none()` before the first. */
+  readonly latest: Effect.Effect<Option.Option<Progress>>
+  /**
+   * The reports as a stream: a new subscriber first gets the most recent report (if any), then each later one; a
+   * subscriber slower than the reports skips to the newest ones (a sliding buffer of `capacity` reports, so a slow
+   * renderer never holds the work back nor grows memory). Ends after the first report with `done: true`.
+   */
+  readonly events: Stream.Stream<Progress>
+}
+
+/**
+ * A {@link ProgressTracker}: progress reports as an Effect `Stream` (backed by a sliding `PubSub` with a replay of 1,
+ * as a `SubscriptionRef`'s `changes`, but never blocking the reporter) and a latest value, as an alternative to
+ * rendering from the callback. Scoped: the tracker's `PubSub` is shut down when the scope closes (its `events`
+ * streams then end).
+ *
+ * **Details** Run the work and the renderer together, e.g.
+ * `Effect.all([Stream.runForEach(t.events, render), Stream.runDrain(Stream.csv(p, { onProgress: t.onProgress }))],
+ * { concurrency: 2 })`. `events` ends after the `done` report; if the work fails no such report comes, so race the
+ * renderer with the work (or close the scope) in that case. `capacity` (default 16) bounds the reports buffered for
+ * a slow subscriber.
+ * @since 0.1.0 @category constructors
+ */
+export const progressTracker = (options: { readonly capacity?: number | undefined } = {}): Effect.Effect<ProgressTracker, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const capacity = Math.max(1, Math.floor(options.capacity ?? 16))
+    const pubsub = yield* Effect.acquireRelease(PubSub.sliding<Progress>({ capacity, replay: 1 }), PubSub.shutdown)
+    let last: Progress | undefined
+    return {
+      onProgress: (p) => {
+        last = p
+        // a sliding PubSub never suspends a publisher, so this runs to completion synchronously
+        Effect.runSync(PubSub.publish(pubsub, p))
+      },
+      latest: Effect.sync(() => Option.fromNullishOr(last)),
+      events: Stream.fromPubSub(pubsub).pipe(Stream.takeUntil((p) => p.done))
+    }
+  })
 
 /** Options shared by the file sources. @since 0.1.0 @category models */
 export interface SourceOptions {
@@ -145,7 +196,11 @@ const instrument = (
 const guard = <A>(path: string, f: () => Promise<A> | A): Effect.Effect<A, SourceError> =>
   Effect.tryPromise({ try: async () => f(), catch: (e) => toSourceError(path, e) })
 
-/** One Parquet file (see {@link parquet}): the file is read once, one row group decoded per pull. */
+/**
+ * One Parquet file (see {@link parquet}) by ranged reads: the footer from the file's tail, then each pull reads and
+ * decodes one row group's selected column chunks. Row groups the ranged reader cannot decode as `readParquet` would
+ * (INT96 columns, a disagreeing decode) are decoded from the whole file, read once on first need.
+ */
 const parquetOne = (path: string, options: ParquetStreamOptions): Source =>
   instrument(
     path,
@@ -153,15 +208,31 @@ const parquetOne = (path: string, options: ParquetStreamOptions): Source =>
       Stream.unwrap(
         Effect.gen(function* () {
           const fs = yield* FileSystem.FileSystem
-          const bytes = yield* fs.readFile(path)
-          onRaw(bytes.length)
-          const read = { columns: options.columns, rowGroups: options.rowGroups }
-          const sel = yield* guard(path, () => Read.select(Meta.readFooter(bytes), read))
-          return Stream.fromIterable(sel.rowGroups).pipe(
-            Stream.mapEffect((g) =>
-              Effect.map(guard(path, () => Read.decode(bytes, { columns: options.columns, rowGroups: [g] })), (d) => d.frame)
-            )
-          )
+          yield* fs.stat(path) // a missing or unreadable file is the FileSystem's PlatformError, as for readParquet
+          const ff = yield* guard(path, () => Ranged.readFooter(path))
+          onRaw(ff.size - ff.footer.raw.row_groups.reduce((s, rg) => s + rg.columns.reduce((t, c) => t + Number(c.meta_data!.total_compressed_size), 0), 0))
+          const sel = yield* guard(path, () => Read.select(ff.footer, { columns: options.columns, rowGroups: options.rowGroups }))
+          const expect = fieldsOf(sel.nodes)
+          const wanted = new Set(sel.nodes.map((n) => n.name))
+          const columns = sel.all ? undefined : sel.nodes.map((n) => n.name)
+          const reader = yield* Effect.acquireRelease(guard(path, () => Ranged.openReader(ff)), (r) => Effect.sync(() => r?.close()))
+          let whole: Uint8Array | undefined
+          const decode = (g: number) =>
+            Effect.gen(function* () {
+              const rg = ff.footer.raw.row_groups[g]!
+              let n = 0
+              for (const c of rg.columns) if (wanted.has(c.meta_data!.path_in_schema[0]!)) n += Number(c.meta_data!.total_compressed_size)
+              const fast = reader === undefined ? undefined : yield* Effect.promise(() => Ranged.readRowGroup(reader, g, columns, expect))
+              if (fast !== undefined) {
+                onRaw(n)
+                return fast
+              }
+              whole ??= yield* fs.readFile(path)
+              onRaw(n)
+              const bytes = whole
+              return (yield* guard(path, () => Read.decode(bytes, { columns: options.columns, rowGroups: [g] }))).frame
+            })
+          return Stream.fromIterable(sel.rowGroups).pipe(Stream.mapEffect(decode))
         })
       ),
     options
@@ -287,10 +358,13 @@ const multiFile = (
  *
  * **Details** `path` is one file, a list of files or a glob (matches sorted by path); several files are read with
  * at most `concurrency` (default 2) open at once, their batches in path order unless `ordered: false` (see
- * {@link MultiFileOptions}). Each file is read once; the footer is parsed and the selection (`columns`,
- * `rowGroups`, applied to every file) validated before its first row group is decoded; each pull decodes one row
- * group (parquet-wasm, hyparquet as fallback) with the same dtypes as `Source.readParquet`. Bytes progress counts
- * the whole file at the first pull. Files of one stream must share a schema (a downstream sink checks it).
+ * {@link MultiFileOptions}). Each file is read by byte ranges: its footer (from the file's tail) is parsed and the
+ * selection (`columns`, `rowGroups`, applied to every file) validated before the first row group is read; each pull
+ * then reads only that row group's selected column chunks and decodes them (parquet-wasm) with the same dtypes as
+ * `Source.readParquet`, so memory is the footer plus at most `2 × readAhead + 1` decoded row groups per open file.
+ * Files with INT96 columns (exact decoding by hyparquet) are read whole once instead. Bytes progress counts the
+ * footer and non-data bytes at the start, then each row group's selected column chunks as they are read. Files of
+ * one stream must share a schema (a downstream sink checks it).
  *
  * **Errors** `SourceError` (format "parquet") as `Source.readParquet` (not Parquet, unknown column, missing row
  * group, corrupt data), a glob matching no file, an invalid `concurrency`; `PlatformError` from the FileSystem.
@@ -483,6 +557,8 @@ interface Writer {
   readonly frame: (f: Frame) => Effect.Effect<ReadonlyArray<Uint8Array>, SourceError>
   /** Bytes to append at the end (given the schema of the first frame, if any). */
   readonly finish: () => Effect.Effect<ReadonlyArray<Uint8Array>, SourceError>
+  /** Releases the encoder after a failure or interruption (called in every case; must be idempotent). */
+  readonly close?: (() => void) | undefined
 }
 
 const tempPath = (path: string): string => {
@@ -513,6 +589,7 @@ const atomicSink = (
       )
       const file = yield* Scope.provide(fs.open(tmp, { flag: "w" }), scope)
       const w = makeWriter()
+      if (w.close !== undefined) yield* Scope.addFinalizer(scope, Effect.sync(w.close))
       let rows = 0
       let bytes = 0
       const report = (done: boolean) =>
@@ -583,18 +660,22 @@ const collector = (path: string, format: string) => {
 
 /** @since 0.1.0 @category models */
 export interface SinkParquetOptions extends SinkOptions {
-  /** Maximum rows per row group (default 1,048,576). */
+  /** Maximum rows per row group (default 1,048,576): each row group is written as soon as it fills. */
   readonly rowGroupSize?: number | undefined
   /** As `Source.writeParquet` (default "zstd"). */
   readonly compression?: Write.Compression | undefined
 }
 
 /**
- * A sink writing the stream's Frames to one Parquet file (row groups of at most `rowGroupSize` rows), atomically
- * (temporary file + rename), as Polars `sink_parquet`. Same type mapping as `Source.writeParquet`.
+ * A sink writing the stream's Frames to one Parquet file (row groups of `rowGroupSize` rows, the last one
+ * shorter), atomically (temporary file + rename), as Polars `sink_parquet`. Same type mapping as
+ * `Source.writeParquet` (arrow-rs writer, Arrow schema stored in the file).
  *
- * **Details** The batches are collected and encoded when the stream ends (parquet-wasm writes whole files), so
- * this sink holds the stream's data in memory; for outputs larger than memory use {@link sinkPartitioned}.
+ * **Details** Incremental, in bounded memory: each batch is encoded into the open row group as it arrives (arrow-rs
+ * `AsyncArrowWriter` via parquet-wasm); when the row group reaches `rowGroupSize` rows it is closed and its bytes
+ * are appended to the temporary file. The sink holds at most the open row group (encoded and compressed), the batch
+ * being encoded and one closed row group's bytes, whatever the stream's length. A stream whose batches are all
+ * empty writes a file with the schema and no rows.
  *
  * **Errors** `SourceError` (format "parquet") for batches with differing schemas, an empty stream (no schema),
  * invalid options or an encoder failure; `PlatformError` from the FileSystem.
@@ -603,43 +684,22 @@ export interface SinkParquetOptions extends SinkOptions {
 export const sinkParquet = (path: string, options: SinkParquetOptions = {}) =>
   atomicSink(
     path,
-    () =>
-      wholeFileWriter(path, "parquet", (frame) =>
-        Effect.map(
-          guard(path, async () =>
-            Write.encode(await Wasm.instance(), frame, { rowGroupSize: options.rowGroupSize, compression: options.compression })
-          ),
-          (b) => [b]
-        )
-      ),
+    () => {
+      const acc = collector(path, "parquet")
+      let enc: WriteStream.ParquetStreamEncoder | undefined
+      const encoder = () => (enc ??= WriteStream.make({ rowGroupSize: options.rowGroupSize, compression: options.compression }))
+      return {
+        frame: (f) =>
+          Effect.suspend(() => {
+            const e = acc.check(f)
+            return e !== undefined ? Effect.fail(e) : guard(path, () => encoder().write(f))
+          }),
+        finish: () => guard(path, () => encoder().finish()),
+        close: () => enc?.abort()
+      }
+    },
     options
   )
-
-/**
- * A writer for formats encoded as one whole file: batches are collected (schemas must agree) and `encode` runs on
- * their concatenation when the stream ends; an empty stream has no schema to write and fails.
- */
-const wholeFileWriter = (
-  path: string,
-  format: string,
-  encode: (frame: Frame) => Effect.Effect<ReadonlyArray<Uint8Array>, SourceError>
-): Writer => {
-  const acc = collector(path, format)
-  return {
-    frame: (f) => {
-      const e = acc.add(f)
-      return e === undefined ? Effect.succeed([]) : Effect.fail(e)
-    },
-    finish: () => {
-      const frame = acc.frame()
-      return frame === undefined
-        ? Effect.fail(
-            new SourceError({ path, format, message: "empty stream: no batch, so no schema to write", expected: "at least one batch" })
-          )
-        : encode(frame)
-    }
-  }
-}
 
 /**
  * A sink writing the stream's Frames as CSV (header once, then each batch as it arrives; format as
@@ -715,20 +775,42 @@ export const sinkNdjson = (path: string, options: SinkOptions = {}) =>
 
 /**
  * A sink writing an Arrow IPC file (`format: "file"`, default, readable by `Stream.arrowIpc`, pyarrow and DuckDB)
- * or stream (`"stream"`), atomically, as Polars `sink_ipc`. Batches are collected and written when the stream ends.
- * **Errors** `SourceError` (format "ipc") for batches with differing schemas or an empty stream.
+ * or stream (`"stream"`), atomically, as Polars `sink_ipc`.
+ *
+ * **Details** Incremental: each batch is written as one record batch as it arrives (apache-arrow's
+ * `RecordBatchFileWriter` / `RecordBatchStreamWriter`), so memory is one batch plus the file footer's block index.
+ * Top-level Categorical columns share one dictionary across batches, extended by delta dictionary batches (the
+ * file format forbids replacing a dictionary), which holds the distinct values seen so far.
+ *
+ * **Errors** `SourceError` (format "ipc") for batches with differing schemas, an empty stream (no schema) or a
+ * writer failure (e.g. a Categorical nested in a List or Struct whose dictionary changes between batches, in the
+ * file format); `PlatformError` from the FileSystem.
  * @since 0.1.0 @category sinks
  */
 export const sinkIpc = (path: string, options: SinkOptions & { readonly format?: "file" | "stream" | undefined } = {}) =>
   atomicSink(
     path,
-    () =>
-      wholeFileWriter(path, "ipc", (frame) =>
-        Effect.try({
-          try: () => [A.tableToIPC(Arrow.toTable(frame), options.format ?? "file")],
-          catch: (e) => new SourceError({ path, format: "ipc", message: `cannot write Arrow IPC: ${String(e)}` })
-        })
-      ),
+    () => {
+      const acc = collector(path, "ipc")
+      let enc: IpcWriter.IpcEncoder | undefined
+      const attempt = (f: () => ReadonlyArray<Uint8Array>) =>
+        Effect.try({ try: f, catch: (e) => new SourceError({ path, format: "ipc", message: `cannot write Arrow IPC: ${String(e)}` }) })
+      return {
+        frame: (f) =>
+          Effect.suspend(() => {
+            const e = acc.check(f)
+            if (e !== undefined) return Effect.fail(e)
+            const w = (enc ??= IpcWriter.make(f.schema, options.format ?? "file"))
+            return attempt(() => w.write(f))
+          }),
+        finish: () =>
+          enc === undefined
+            ? Effect.fail(
+                new SourceError({ path, format: "ipc", message: "empty stream: no batch, so no schema to write", expected: "at least one batch" })
+              )
+            : attempt(enc.finish)
+      }
+    },
     options
   )
 

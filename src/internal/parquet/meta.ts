@@ -63,17 +63,21 @@ export interface Footer {
 const MAGIC = 0x31524150 // "PAR1" little-endian
 const MAGIC_ENCRYPTED = 0x45524150 // "PARE"
 
-/** Checks the magic bytes; throws a ParquetFailure for non-Parquet and encrypted-footer files. */
-export const checkMagic = (bytes: Uint8Array): void => {
-  const n = bytes.byteLength
+/**
+ * Checks the magic bytes of a file of `size` bytes from its first 4 bytes (`head`) and its last 8 (`last8`: the
+ * footer length and the tail magic); throws a ParquetFailure for non-Parquet and encrypted-footer files.
+ */
+export const checkMagicParts = (head: Uint8Array, last8: Uint8Array, size: number): void => {
+  const n = size
   if (n < 12)
     throw new ParquetFailure(`not a Parquet file: ${n} bytes is shorter than the 12-byte minimum`, {
       byteOffset: 0,
       expected: 'a file starting and ending with "PAR1"'
     })
-  const view = new DataView(bytes.buffer, bytes.byteOffset, n)
-  const tail = view.getUint32(n - 4, true)
-  if (tail === MAGIC_ENCRYPTED || view.getUint32(0, true) === MAGIC_ENCRYPTED)
+  const first = new DataView(head.buffer, head.byteOffset, 4).getUint32(0, true)
+  const end = new DataView(last8.buffer, last8.byteOffset, 8)
+  const tail = end.getUint32(4, true)
+  if (tail === MAGIC_ENCRYPTED || first === MAGIC_ENCRYPTED)
     throw new ParquetFailure("encrypted Parquet file (footer magic PARE): decryption is not supported", {
       byteOffset: n - 4,
       expected: "an unencrypted Parquet file"
@@ -83,18 +87,28 @@ export const checkMagic = (bytes: Uint8Array): void => {
       byteOffset: n - 4,
       expected: '"PAR1"'
     })
-  if (view.getUint32(0, true) !== MAGIC)
+  if (first !== MAGIC)
     throw new ParquetFailure("not a Parquet file: the first 4 bytes are not the magic \"PAR1\"", {
       byteOffset: 0,
       expected: '"PAR1"'
     })
-  const metaLen = view.getUint32(n - 8, true)
+  const metaLen = end.getUint32(0, true)
   if (metaLen > n - 12)
     throw new ParquetFailure(`corrupt footer: metadata length ${metaLen} exceeds the file size ${n}`, {
       byteOffset: n - 8,
       expected: `a footer length of at most ${n - 12}`
     })
 }
+
+/** Checks the magic bytes; throws a ParquetFailure for non-Parquet and encrypted-footer files. */
+export const checkMagic = (bytes: Uint8Array): void => {
+  const n = bytes.byteLength
+  if (n < 12) checkMagicParts(bytes, bytes, n)
+  else checkMagicParts(bytes.subarray(0, 4), bytes.subarray(n - 8), n)
+}
+
+/** The footer length recorded in a file's last 8 bytes (meaningful after {@link checkMagicParts}). */
+export const footerLength = (last8: Uint8Array): number => new DataView(last8.buffer, last8.byteOffset, 8).getUint32(0, true)
 
 const resolves = (tree: SchemaTree, path: ReadonlyArray<string>): boolean => {
   let t: SchemaTree | undefined = tree
@@ -108,11 +122,20 @@ const resolves = (tree: SchemaTree, path: ReadonlyArray<string>): boolean => {
 /** Parses and validates the footer of an in-memory Parquet file. */
 export const readFooter = (bytes: Uint8Array): Footer => {
   checkMagic(bytes)
-  const footerOffset = bytes.byteLength - 8 - new DataView(bytes.buffer, bytes.byteOffset).getUint32(bytes.byteLength - 8, true)
+  return parseFooter(bytes, bytes.byteLength)
+}
+
+/**
+ * Parses and validates a footer from the file's tail: `tail` holds the last bytes of a file of `size` bytes (at
+ * least the Thrift metadata and the final 8 bytes), after {@link checkMagicParts}. Column chunks are checked to
+ * lie within `size` bytes. Lets a ranged reader parse the footer without the rest of the file.
+ */
+export const parseFooter = (tail: Uint8Array, size: number): Footer => {
+  const footerOffset = size - 8 - footerLength(tail.subarray(tail.byteLength - 8))
   let raw: FileMetaData
   let tree: SchemaTree
   try {
-    raw = parquetMetadata(bytes)
+    raw = parquetMetadata(tail)
     tree = parquetSchema(raw)
   } catch (e) {
     throw new ParquetFailure(`corrupt footer: ${cleanMessage(errorText(e))}`, {
@@ -148,10 +171,10 @@ export const readFooter = (bytes: Uint8Array): Footer => {
       const data = Number(md.data_page_offset)
       const dict = md.dictionary_page_offset === undefined ? 0 : Number(md.dictionary_page_offset)
       const start = dict > 0 && dict < data ? dict : data
-      if (start < 0 || start + Number(md.total_compressed_size) > bytes.byteLength)
+      if (start < 0 || start + Number(md.total_compressed_size) > size)
         throw new ParquetFailure(
           `row group ${g}: column "${md.path_in_schema.join(".")}" spans bytes beyond the end of the file`,
-          { column: md.path_in_schema[0] ?? "", byteOffset: Number(md.data_page_offset), expected: `data within ${bytes.byteLength} bytes` }
+          { column: md.path_in_schema[0] ?? "", byteOffset: Number(md.data_page_offset), expected: `data within ${size} bytes` }
         )
     })
   })

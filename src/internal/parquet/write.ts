@@ -80,7 +80,8 @@ const secondsToMillis = (col: Column, name: string): Column => {
   })
 }
 
-const prepare = (frame: Frame): Frame => {
+/** The frame with Timestamp("s") columns as milliseconds (throws ParquetFailure on overflow). */
+export const prepare = (frame: Frame): Frame => {
   if (!frame.schema.some((f) => hasSeconds(f.dtype))) return frame
   return F.unsafeMake(
     frame.schema.map((f) => ({ name: f.name, dtype: toMillisType(f.dtype) })),
@@ -88,10 +89,9 @@ const prepare = (frame: Frame): Frame => {
   )
 }
 
-/** The frame as Parquet bytes. */
-export const encode = (pw: ParquetWasm, frame: Frame, o: WriteOptions): Uint8Array => {
+/** The writer properties of `o` (codec, row group size, created-by), as `encode` and the streaming sink use them. */
+export const writerProperties = (pw: ParquetWasm, o: WriteOptions) => {
   checkOptions(o)
-  if (frame.width === 0) throw new ParquetFailure("cannot write a frame with no columns", { expected: "at least one column" })
   const codec = {
     snappy: pw.Compression.SNAPPY,
     gzip: pw.Compression.GZIP,
@@ -100,10 +100,18 @@ export const encode = (pw: ParquetWasm, frame: Frame, o: WriteOptions): Uint8Arr
     lz4: pw.Compression.LZ4_RAW,
     uncompressed: pw.Compression.UNCOMPRESSED
   }[o.compression ?? "zstd"]
+  let props = new pw.WriterPropertiesBuilder().setCompression(codec).setCreatedBy("polaroid (parquet-wasm / arrow-rs)")
+  if (o.rowGroupSize !== undefined) props = props.setMaxRowGroupSize(o.rowGroupSize)
+  return props.build()
+}
+
+/** The frame as Parquet bytes. */
+export const encode = (pw: ParquetWasm, frame: Frame, o: WriteOptions): Uint8Array => {
+  checkOptions(o)
+  if (frame.width === 0) throw new ParquetFailure("cannot write a frame with no columns", { expected: "at least one column" })
+  const props = writerProperties(pw, o)
   const table = Arrow.toTable(prepare(frame))
   const ipc = A.tableToIPC(table, "stream")
   const wasmTable = pw.Table.fromIPCStream(ipc)
-  let props = new pw.WriterPropertiesBuilder().setCompression(codec).setCreatedBy("polaroid (parquet-wasm / arrow-rs)")
-  if (o.rowGroupSize !== undefined) props = props.setMaxRowGroupSize(o.rowGroupSize)
-  return pw.writeParquet(wasmTable, props.build())
+  return pw.writeParquet(wasmTable, props)
 }

@@ -4,14 +4,11 @@
  * match the pushed-down predicate, and decodes them **one row group at a time** with the projected and predicate
  * columns only, applying the predicate and projection per batch; the consumer pulls, so a `head` downstream stops
  * the decoding after the row group that completes it. The scan's `limit` is applied as a streaming slice. Each file
- * is read by byte ranges (the footer, then each row group's selected column chunks: see `openRanged`), so memory
+ * is read by byte ranges (the footer, then each row group's selected column chunks: see `parquet/ranged.ts`), so memory
  * does not grow with the file's size.
  * @internal
  */
-import * as A from "apache-arrow"
 import { Effect, FileSystem, Stream } from "effect"
-import { openAsBlob } from "node:fs"
-import * as DT from "../../../Frame/DataType.ts"
 import { Expr } from "../../../Expr/Expr.ts"
 import type { Field } from "../../../Frame/DataType.ts"
 import * as C from "../../column.ts"
@@ -21,9 +18,8 @@ import * as F from "../../frame.ts"
 import type { Frame } from "../../frame.ts"
 import { toSourceError } from "../../parquet/failure.ts"
 import * as Meta from "../../parquet/meta.ts"
-import { frameFromArrow } from "../../parquet/arrow.ts"
 import * as Read from "../../parquet/read.ts"
-import * as W from "../../parquet/wasm.ts"
+import * as Ranged from "../../parquet/ranged.ts"
 import { mismatch, pruneFiles, readColumns, withPartition } from "../../plan/execute.ts"
 import * as Files from "../../plan/files.ts"
 import type { ScanFile } from "../../plan/files.ts"
@@ -69,40 +65,14 @@ const guard = <A>(path: string, f: () => A | Promise<A>) => Effect.tryPromise({ 
 
 type FileSource = Extract<Scan["source"], { _tag: "Parquet" }>
 
-/**
- * A file opened for ranged reads: parquet-wasm's async reader over a file-backed `Blob` (`fs.openAsBlob`), so only
- * the byte ranges of the selected row groups and columns are read, never the whole file. The footer is parsed from
- * the file's tail placed in a zero-filled buffer of the file's size (`Meta.readFooter` checks offsets against the
- * size; the untouched zero pages are never written, so the OS does not make them resident).
- * Undefined when this fast path does not apply (INT96 columns, which need hyparquet's exact decoding; a file too
- * small or whose footer does not parse here): the caller then reads the file whole, with its precise errors.
- */
-const openRanged = (path: string) =>
-  Effect.tryPromise(async () => {
-    const blob = await openAsBlob(path)
-    const size = blob.size
-    if (size < 12) return undefined
-    const end = new Uint8Array(await blob.slice(size - 8).arrayBuffer())
-    const footerLength = new DataView(end.buffer).getUint32(0, true)
-    if (footerLength + 12 > size) return undefined
-    const tail = new Uint8Array(await blob.slice(size - 8 - footerLength).arrayBuffer())
-    const sparse = new Uint8Array(size)
-    sparse.set(new Uint8Array(await blob.slice(0, 4).arrayBuffer()), 0)
-    sparse.set(tail, size - tail.length)
-    const footer = Meta.readFooter(sparse)
-    if (footer.raw.schema.some((e) => e.type === "INT96")) return undefined
-    const pw = await W.instance()
-    const file = await pw.ParquetFile.fromFile(blob)
-    return { footer, file }
-  }).pipe(Effect.orElseSucceed(() => undefined))
-
 /** One Parquet file as a stream of batches: one row group decoded per pull (ranged reads when possible). */
 const parquetFile = (s: Scan, src: FileSource, hive: ReadonlyArray<Field>, fileColumns: ReadonlyArray<string> | undefined, file: ScanFile, options: StreamOptions): Batches =>
   Stream.unwrap(
     Effect.gen(function* () {
       const fs = yield* FileSystem.FileSystem
       const path = file.path
-      const ranged = yield* openRanged(path)
+      // ranged reads (footer from the tail, then row groups); undefined → the whole file, with its precise errors
+      const ranged = yield* Effect.promise(() => Ranged.open(path))
       let whole: Uint8Array | undefined
       const bytesOf = Effect.suspend(() => (whole !== undefined ? Effect.succeed(whole) : Effect.map(fs.readFile(path), (b) => (whole = b))))
       const footer = ranged !== undefined ? ranged.footer : yield* Effect.flatMap(bytesOf, (b) => guard(path, () => Meta.readFooter(b)))
@@ -118,21 +88,9 @@ const parquetFile = (s: Scan, src: FileSource, hive: ReadonlyArray<Field>, fileC
         const r = resolveAll(meta.schema, cs, "row")
         if (!("error" in r)) groups = groups.filter((g) => r.irs.every((ir) => mayMatch(ir, meta.rowGroups[g]!)))
       }
-      const nodeMap = new Map(footer.nodes.map((n) => [n.name, n]))
-      const names = readSchema.map((f) => f.name)
       /** The ranged read of one row group, or undefined when it fails or disagrees (then the whole-file decoder). */
       const fast = (g: number) =>
-        ranged === undefined
-          ? Effect.succeed(undefined)
-          : Effect.tryPromise(async () => {
-              const numRows = meta.rowGroups[g]!.numRows
-              const opts: { rowGroups: Array<number>; batchSize: number; columns?: Array<string> } = { rowGroups: [g], batchSize: Math.max(1, numRows) }
-              if (fileColumns !== undefined) opts.columns = [...fileColumns]
-              const t = A.tableFromIPC((await ranged.file.read(opts)).intoIPCStream())
-              const f = projectFrame(frameFromArrow(t.schema, t.batches, nodeMap), names)
-              const ok = f.height === numRows && f.schema.length === readSchema.length && f.schema.every((x, i) => x.name === readSchema[i]!.name && DT.equals(x.dtype, readSchema[i]!.dtype))
-              return ok ? f : undefined
-            }).pipe(Effect.orElseSucceed(() => undefined))
+        ranged === undefined ? Effect.succeed(undefined) : Effect.promise(() => Ranged.readRowGroup(ranged, g, fileColumns, readSchema))
       const decode = (g: number): Effect.Effect<ReadonlyArray<Frame>, unknown, unknown> =>
         Effect.gen(function* () {
           const observer = yield* StreamObserver
@@ -149,7 +107,7 @@ const parquetFile = (s: Scan, src: FileSource, hive: ReadonlyArray<Field>, fileC
         })
       if (groups.length === 0) return Stream.fromEffect(finish(s, withPartition(emptyOf(readSchema), src.files, hive, file)))
       const out = Stream.fromIterable(groups).pipe(Stream.mapEffect(decode), Stream.flattenIterable)
-      return ranged === undefined ? out : out.pipe(Stream.ensuring(Effect.sync(() => ranged.file.free())))
+      return ranged === undefined ? out : out.pipe(Stream.ensuring(Effect.sync(ranged.close)))
     })
   )
 

@@ -1,0 +1,116 @@
+/**
+ * Ranged reading of a Parquet file on disk: the footer from the file's tail (two small reads: the last 8 bytes,
+ * then the Thrift metadata), and each row group's selected column chunks through parquet-wasm's async reader over
+ * a file-backed `Blob` (`fs.openAsBlob`), so memory does not grow with the file's size. Shared by the lazy
+ * streaming scan and `Stream.parquet`.
+ * @internal
+ */
+import * as A from "apache-arrow"
+import { openAsBlob } from "node:fs"
+import * as DT from "../../Frame/DataType.ts"
+import type { Field } from "../../Frame/DataType.ts"
+import * as F from "../frame.ts"
+import type { Frame } from "../frame.ts"
+import { frameFromArrow } from "./arrow.ts"
+import * as Meta from "./meta.ts"
+import type { PNode } from "./schema.ts"
+import * as W from "./wasm.ts"
+
+/** A file's blob, size and parsed footer. */
+export interface FileFooter {
+  readonly blob: Blob
+  readonly size: number
+  readonly footer: Meta.Footer
+}
+
+const slice = async (blob: Blob, start: number, end?: number): Promise<Uint8Array> =>
+  new Uint8Array(await blob.slice(start, end).arrayBuffer())
+
+/**
+ * Opens a file and parses its footer by ranged reads (the head magic, the last 8 bytes, the metadata). Throws a
+ * ParquetFailure with the same checks and messages as `Meta.readFooter` on the whole file.
+ */
+export const readFooter = async (path: string): Promise<FileFooter> => {
+  const blob = await openAsBlob(path)
+  const size = blob.size
+  const head = await slice(blob, 0, Math.min(4, size))
+  const last8 = size >= 8 ? await slice(blob, size - 8) : head
+  Meta.checkMagicParts(head, last8, size)
+  const tail = await slice(blob, size - 8 - Meta.footerLength(last8))
+  return { blob, size, footer: Meta.parseFooter(tail, size) }
+}
+
+/** A file opened for ranged row-group reads (the parquet-wasm reader must be freed with `close`). */
+export interface RangedFile extends FileFooter {
+  readonly file: Awaited<ReturnType<W.ParquetWasm["ParquetFile"]["fromFile"]>>
+  readonly nodes: ReadonlyMap<string, PNode>
+  readonly close: () => void
+}
+
+/**
+ * The wasm reader over an opened footer, or undefined where this path does not apply: INT96 columns (they need
+ * hyparquet's exact decoding, over the whole file).
+ */
+export const openReader = async (f: FileFooter): Promise<RangedFile | undefined> => {
+  if (f.footer.raw.schema.some((e) => e.type === "INT96")) return undefined
+  const pw = await W.instance()
+  const file = await pw.ParquetFile.fromFile(f.blob)
+  let closed = false
+  return {
+    ...f,
+    file,
+    nodes: new Map(f.footer.nodes.map((n) => [n.name, n])),
+    close: () => {
+      if (closed) return
+      closed = true
+      try {
+        file.free()
+      } catch {
+        // already freed by a trap: nothing to release
+      }
+    }
+  }
+}
+
+/** Footer + reader in one step; undefined on any failure (the caller then reads the file whole, with precise errors). */
+export const open = async (path: string): Promise<RangedFile | undefined> => {
+  try {
+    return await openReader(await readFooter(path))
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Row group `g` by ranged reads, the top-level `columns` (all when undefined) in the order of `expect`, or
+ * undefined when the read fails or its row count or dtypes disagree with `expect` (the dtypes `readParquet` gives):
+ * the caller then decodes with the whole-file reader.
+ */
+export const readRowGroup = async (
+  r: RangedFile,
+  g: number,
+  columns: ReadonlyArray<string> | undefined,
+  expect: ReadonlyArray<Field>
+): Promise<Frame | undefined> => {
+  try {
+    const numRows = Number(r.footer.raw.row_groups[g]!.num_rows)
+    if (expect.length === 0) return F.unsafeMake([], [{ length: numRows, columns: [] }])
+    const opts: { rowGroups: Array<number>; batchSize: number; columns?: Array<string> } = {
+      rowGroups: [g],
+      batchSize: Math.max(1, Math.min(numRows, 1 << 30))
+    }
+    if (columns !== undefined) opts.columns = [...columns]
+    const t = A.tableFromIPC((await r.file.read(opts)).intoIPCStream())
+    const f = frameFromArrow(t.schema, t.batches, r.nodes)
+    const idx = expect.map((x) => f.schema.findIndex((y) => y.name === x.name))
+    if (f.height !== numRows || idx.some((i, k) => i < 0 || !DT.equals(f.schema[i]!.dtype, expect[k]!.dtype))) return undefined
+    if (idx.length === f.schema.length && idx.every((i, k) => i === k)) return f
+    return F.unsafeMake(
+      idx.map((i) => f.schema[i]!),
+      f.batches.map((b) => ({ length: b.length, columns: idx.map((i) => b.columns[i]!) }))
+    )
+  } catch (e) {
+    W.discardIfTrapped(e)
+    return undefined
+  }
+}
