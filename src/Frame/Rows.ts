@@ -98,34 +98,43 @@ export const fromRows = <S extends RowSchema>(
       reportInput: true
     })
     if (Result.isFailure(decoded)) return Effect.fail(toRowDecodeError(decoded.failure.issue))
-    const values = decoded.success as ReadonlyArray<Record<PropertyKey, unknown>>
-    const n = values.length
-    const overrides = (options.dtypes ?? {}) as Record<string, DataType | undefined>
-    const names: Array<string> = []
-    const cols: Array<Column> = []
-    for (const ps of ast.propertySignatures) {
-      const key = ps.name
-      if (typeof key === "symbol") continue
-      const name = String(key)
-      const xs = new Array<unknown>(n)
-      for (let i = 0; i < n; i++) xs[i] = values[i]![key]
-      const plan = planOf(ps.type)
-      if (plan.normalize) for (let i = 0; i < n; i++) xs[i] = normalize(xs[i])
-      const dtype = overrides[name] ?? plan.dtype ?? (plan.decimal ? decimalFor(xs) : undefined)
-      const r = Build.fromValues(xs, dtype)
-      if (r._tag === "Err")
-        return Effect.fail(
-          new ShapeMismatch({ message: `column "${name}", row ${r.row}: expected ${r.expected}, found ${r.found}` })
-        )
-      names.push(name)
-      cols.push(r.column)
-    }
-    const frame =
-      cols.length === 0
-        ? F.unsafeMake([], [{ length: n, columns: [] }])
-        : F.fromColumnsUnsafe(names, cols)
-    return Effect.succeed(frame as F.Frame<RowOf<S["Type"]>>)
+    const built = fromDecoded(ast, decoded.success as ReadonlyArray<Record<PropertyKey, unknown>>, options.dtypes ?? {})
+    return built._tag === "Ok"
+      ? Effect.succeed(built.frame as F.Frame<RowOf<S["Type"]>>)
+      : Effect.fail(new ShapeMismatch({ message: built.message }))
   })
+
+/**
+ * The frame of rows already decoded by the struct schema whose AST is `ast` (the second half of `fromRows`, for
+ * sources that decode row by row themselves, e.g. the WebSocket source): one column per field, dtypes as
+ * `fromRows` gives them. A value that does not fit a dtype override is an `Err` naming the column and row.
+ * @internal
+ */
+export const fromDecoded = (
+  ast: SchemaAST.Objects,
+  values: ReadonlyArray<Record<PropertyKey, unknown>>,
+  dtypes: { readonly [name: string]: DataType | undefined }
+): { readonly _tag: "Ok"; readonly frame: F.Frame } | { readonly _tag: "Err"; readonly message: string } => {
+  const n = values.length
+  const names: Array<string> = []
+  const cols: Array<Column> = []
+  for (const ps of ast.propertySignatures) {
+    const key = ps.name
+    if (typeof key === "symbol") continue
+    const name = String(key)
+    const xs = new Array<unknown>(n)
+    for (let i = 0; i < n; i++) xs[i] = values[i]![key]
+    const plan = planOf(ps.type)
+    if (plan.normalize) for (let i = 0; i < n; i++) xs[i] = normalize(xs[i])
+    const dtype = dtypes[name] ?? plan.dtype ?? (plan.decimal ? decimalFor(xs) : undefined)
+    const r = Build.fromValues(xs, dtype)
+    if (r._tag === "Err") return { _tag: "Err", message: `column "${name}", row ${r.row}: expected ${r.expected}, found ${r.found}` }
+    names.push(name)
+    cols.push(r.column)
+  }
+  const frame = cols.length === 0 ? F.unsafeMake([], [{ length: n, columns: [] }]) : F.fromColumnsUnsafe(names, cols)
+  return { _tag: "Ok", frame }
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // errors
