@@ -16,7 +16,7 @@ import { fileURLToPath } from "node:url"
 import { NodeServices } from "@effect/platform-node"
 import { PgClient } from "@effect/sql-pg"
 import { assert, describe, layer } from "@effect/vitest"
-import { Deferred, Effect, Exit, Fiber, Layer, Option, Redacted, Stream } from "effect"
+import { Deferred, Effect, Exit, Fiber, Layer, Option, pipe, Redacted, Stream } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import { afterAll } from "vitest"
 import * as DT from "../src/Frame/DataType.ts"
@@ -555,7 +555,7 @@ maybe("Source.sql (PostgreSQL)", () => {
         // ifTableExists: "fail" refuses, "append" adds, "replace" re-creates
         const exists = expectSqlSourceError(yield* failure(Source.writeSql(frame, "roundtrip")))
         assert.strictEqual(exists.operation, "create")
-        assert.deepStrictEqual(yield* Source.writeSql(frame, "roundtrip", { ifTableExists: "append", chunkRows: 3 }), {
+        assert.deepStrictEqual(yield* pipe(frame, Source.writeSql("roundtrip", { ifTableExists: "append", chunkRows: 3 })), {
           rows: n,
           created: false
         })

@@ -12,6 +12,7 @@
  * @since 0.1.0
  */
 import { Effect, FileSystem, Result } from "effect"
+import { dual } from "effect/Function"
 import type { PlatformError } from "effect/PlatformError"
 import type { SourceError } from "../Frame/Errors.ts"
 import type { ReadCsvOptions, WriteCsvOptions } from "../internal/csv/options.ts"
@@ -115,15 +116,17 @@ export const formatCsv = (frame: Frame, options: WriteCsvOptions = {}): Effect.E
  *
  * **Errors** `SourceError` for List or Struct columns and invalid options; `PlatformError` when the file cannot be
  * written or renamed.
+ * Dual: `writeCsv(frame, path, options?)` or, data-last in a `pipe`, `writeCsv(path, options?)(frame)`.
  *
  * @category writing
  * @since 0.1.0
  */
-export const writeCsv = (
-  frame: Frame,
-  path: string,
-  options: WriteCsvOptions = {}
-): Effect.Effect<void, SourceError | PlatformError, FileSystem.FileSystem> =>
+export const writeCsv: {
+  (path: string, options?: WriteCsvOptions): (frame: Frame) => Effect.Effect<void, SourceError | PlatformError, FileSystem.FileSystem>
+  (frame: Frame, path: string, options?: WriteCsvOptions): Effect.Effect<void, SourceError | PlatformError, FileSystem.FileSystem>
+} = dual(
+  (args) => typeof args[0] !== "string",
+  (frame: Frame, path: string, options: WriteCsvOptions = {}): Effect.Effect<void, SourceError | PlatformError, FileSystem.FileSystem> =>
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
     const chunks: Array<Uint8Array> = []
@@ -141,3 +144,4 @@ export const writeCsv = (
       Effect.tapError(() => Effect.ignore(fs.remove(tmp, { force: true })))
     )
   })
+)

@@ -37,6 +37,7 @@
  * @since 0.2.0
  */
 import type { Effect, Stream } from "effect"
+import { dual } from "effect/Function"
 import type { SqlClient } from "effect/sql/SqlClient"
 import type { DataType } from "../Frame/DataType.ts"
 import type { Frame } from "../internal/frame.ts"
@@ -198,12 +199,29 @@ export const sql = (query: string, options: SqlOptions = {}): Stream.Stream<Fram
  * })
  * ```
  *
+ * Dual: `writeSql(input, table, options?)` or, data-last in a `pipe`, `writeSql(table, options?)(input)`.
+ *
  * @see {@link sql}
  * @since 0.2.0
  * @category sinks
  */
-export const writeSql = <E = never, R = never>(
-  input: Frame | Stream.Stream<Frame, E, R>,
-  table: string,
-  options: WriteSqlOptions = {}
-): Effect.Effect<WriteSqlResult, SqlSourceError | E, R | SqlClient> => Write.write(input, table, options)
+export const writeSql: {
+  (
+    table: string,
+    options?: WriteSqlOptions
+  ): <E = never, R = never>(
+    input: Frame | Stream.Stream<Frame, E, R>
+  ) => Effect.Effect<WriteSqlResult, SqlSourceError | E, R | SqlClient>
+  <E = never, R = never>(
+    input: Frame | Stream.Stream<Frame, E, R>,
+    table: string,
+    options?: WriteSqlOptions
+  ): Effect.Effect<WriteSqlResult, SqlSourceError | E, R | SqlClient>
+} = dual(
+  (args) => typeof args[0] !== "string",
+  <E, R>(
+    input: Frame | Stream.Stream<Frame, E, R>,
+    table: string,
+    options: WriteSqlOptions = {}
+  ): Effect.Effect<WriteSqlResult, SqlSourceError | E, R | SqlClient> => Write.write(input, table, options)
+)
