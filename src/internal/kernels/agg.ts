@@ -16,7 +16,7 @@ import type { DataType } from "../../Frame/DataType.ts"
 import * as Bits from "../bitmap.ts"
 import * as C from "../column.ts"
 import type { Column } from "../column.ts"
-import { combineIds, groupIds, type Groups } from "./hash.ts"
+import { combineIds, type DirectKey, groupIds, type Groups, slotSignature, slotSource } from "./hash.ts"
 import { orderKeys } from "./sort.ts"
 
 export type AggOptions = { readonly [key: string]: unknown }
@@ -875,6 +875,11 @@ export interface AggSpec {
    */
   readonly asFloat64?: boolean
   readonly times?: Column
+  /**
+   * mean, var, std only, with `times`: `column` and `times` are Int32 and the values are their Int32 product as
+   * `arith` computes it (wrapping, `Math.imul`), i.e. `aggregate` over the materialized Int32 product column.
+   */
+  readonly imul?: boolean
 }
 
 /** Dtypes whose values array holds plain numbers (read directly as doubles by the shared pass). */
@@ -888,10 +893,29 @@ const isPlainNumber = (t: DataType): boolean =>
   t._tag === "UInt16" ||
   t._tag === "UInt32"
 
+/** Largest |value| of a small integer dtype (bounds a group's partial sums: count · bound). */
+const intBound = (t: DataType): number => {
+  switch (t._tag) {
+    case "Int8":
+      return 128
+    case "UInt8":
+      return 255
+    case "Int16":
+      return 32768
+    case "UInt16":
+      return 65535
+    case "Int32":
+      return 2 ** 31
+    default:
+      return 2 ** 32
+  }
+}
+
 /**
  * Whether `aggregateMany` computes `fn` over `column` in its shared pass (otherwise callers use `aggregate`):
- * sum of floats and of small integers (while the sums stay exact in doubles), mean, var and std of numeric columns
- * (Int64 read as doubles, as `aggregate` does), min and max of plain numbers, count and len of any column.
+ * sum of floats and of small integers (exact in doubles: checked per group after the pass from the group's row
+ * count, and recomputed exactly where it could have rounded), mean, var and std of numeric columns (Int64 read as
+ * doubles, as `aggregate` does), min and max of plain numbers, count and len of any column.
  */
 export const isFusable = (fn: AggFn, column: Column, asFloat64 = false): boolean => {
   const t = column.dtype
@@ -900,12 +924,8 @@ export const isFusable = (fn: AggFn, column: Column, asFloat64 = false): boolean
     case "count":
     case "len":
       return true
-    case "sum": {
-      if (t._tag === "Float32" || t._tag === "Float64") return true
-      if (!isPlainNumber(t)) return false
-      const n = column.length
-      return n <= 1 << 21 || maxAbsOf(column.values as ArrayLike<number>, n) * n < 2 ** 53
-    }
+    case "sum":
+      return isPlainNumber(t)
     case "mean":
     case "var":
     case "std":
@@ -997,6 +1017,7 @@ type Plan =
       readonly kind: "sum"
       readonly v: ArrayLike<number>
       readonly w: ArrayLike<number> | null
+      readonly imul: boolean
       readonly valid: Uint8Array | null
       readonly o: number
     }
@@ -1004,6 +1025,7 @@ type Plan =
       readonly kind: "welford"
       readonly v: ArrayLike<number>
       readonly w: ArrayLike<number> | null
+      readonly imul: boolean
       readonly valid: Uint8Array | null
       readonly o: number
     }
@@ -1016,8 +1038,9 @@ const materialized = (p: Plan): Plan => {
   if ((p.kind !== "sum" && p.kind !== "welford") || p.w === null) return p
   const n = p.v.length
   const out = new Float64Array(n)
-  for (let i = 0; i < n; i++) out[i] = p.v[i]! * p.w[i]!
-  return { ...p, v: out, w: null }
+  if (p.imul) for (let i = 0; i < n; i++) out[i] = Math.imul(p.v[i]!, p.w[i]!)
+  else for (let i = 0; i < n; i++) out[i] = p.v[i]! * p.w[i]!
+  return { ...p, v: out, w: null, imul: false }
 }
 
 /** The shared pass without generated code: per block of rows, one loop per aggregation. */
@@ -1046,6 +1069,7 @@ const blockedLoop = (plans: ReadonlyArray<Plan>, ids: Int32Array, n: number, st:
 
 type FusedLoop = (
   ids: Int32Array,
+  keys: ReadonlyArray<DirectKey>,
   n: number,
   st: Float64Array,
   values: ReadonlyArray<ArrayLike<number>>,
@@ -1053,21 +1077,23 @@ type FusedLoop = (
   valids: ReadonlyArray<Uint8Array | null>
 ) => void
 
-/** Generated loops by signature (kinds, slots, stride, input array types, which inputs have nulls). */
+/** Generated loops by signature (kinds, slots, stride, input array types, which inputs have nulls, key layout). */
 const LOOPS = new Map<string, FusedLoop | null>()
 
 /**
  * One row loop for all `plans`, generated and compiled once per signature, so that every typed-array access in it
  * sees one array type (a single generic loop over several array types runs ~2× slower in V8) and slots and stride
- * are constants. Null where code generation is not allowed (a Content-Security-Policy without 'unsafe-eval'):
- * callers then use `blockedLoop`.
+ * are constants. A row's state starts at `ids[i] * S`, or, with `keys` (small key domains), at its slot computed
+ * from the key values times S (no group-id array is read). Null where code generation is not allowed (a
+ * Content-Security-Policy without 'unsafe-eval'): callers then use `blockedLoop`.
  */
-const fusedLoop = (plans: ReadonlyArray<Plan>, S: number): FusedLoop | null => {
-  const sig = `${S}|${plans
+const fusedLoop = (plans: ReadonlyArray<Plan>, S: number, keys: ReadonlyArray<DirectKey> | null): FusedLoop | null => {
+  const sig = `${S}|${keys === null ? "ids" : slotSignature(keys)}|${plans
     .map(
       (p) =>
         `${p.kind}${p.kind === "best" && p.isMax ? "+" : ""}@${p.o}:${p.kind === "count" ? "" : p.v.constructor.name}` +
-        `${(p.kind === "sum" || p.kind === "welford") && p.w !== null ? `*${p.w.constructor.name}` : ""}${p.valid === null ? "" : "?"}`
+        `${(p.kind === "sum" || p.kind === "welford") && p.w !== null ? `${p.imul ? "imul" : "*"}${p.w.constructor.name}` : ""}` +
+        `${p.valid === null ? "" : "?"}`
     )
     .join(",")}`
   const cached = LOOPS.get(sig)
@@ -1079,7 +1105,7 @@ const fusedLoop = (plans: ReadonlyArray<Plan>, S: number): FusedLoop | null => {
     if (p.kind !== "count") head.push(`const v${k} = values[${k}];`)
     const product = (p.kind === "sum" || p.kind === "welford") && p.w !== null
     if (product) head.push(`const w${k} = times[${k}];`)
-    const x = product ? `v${k}[i] * w${k}[i]` : `v${k}[i]`
+    const x = product ? (p.imul ? `Math.imul(v${k}[i], w${k}[i])` : `v${k}[i] * w${k}[i]`) : `v${k}[i]`
     if (p.valid !== null) head.push(`const m${k} = valids[${k}];`)
     const guard = p.valid === null ? "" : `if ((m${k}[i >> 3] & (1 << (i & 7))) !== 0) `
     switch (p.kind) {
@@ -1103,16 +1129,23 @@ const fusedLoop = (plans: ReadonlyArray<Plan>, S: number): FusedLoop | null => {
         break
     }
   })
+  let slot = "ids[i]"
+  if (keys !== null) {
+    const src = slotSource(keys)
+    head.push(src.head)
+    slot = `(${src.expr})`
+  }
   let loop: FusedLoop | null = null
   try {
     loop = new Function(
       "ids",
+      "keys",
       "n",
       "st",
       "values",
       "times",
       "valids",
-      `"use strict"; ${head.join(" ")}\nfor (let i = 0; i < n; i++) {\nconst s = ids[i] * ${S};\n${body.join("\n")}\n}`
+      `"use strict"; ${head.join(" ")}\nfor (let i = 0; i < n; i++) {\nconst s = ${slot} * ${S};\n${body.join("\n")}\n}`
     ) as FusedLoop
   } catch {
     loop = null
@@ -1122,16 +1155,21 @@ const fusedLoop = (plans: ReadonlyArray<Plan>, S: number): FusedLoop | null => {
   return loop
 }
 
+const NO_KEYS: ReadonlyArray<DirectKey> = []
+const NO_IDS = new Int32Array(0)
+
 /**
- * Several aggregations over the same groups in one pass over the group ids, with every group's state side by side
- * in one Float64Array (one cache line per row for all of them), in blocks of rows. Every spec must pass
- * `isFusable`; each result is bit-identical to `aggregate(spec.fn, spec.column, groups, spec.options)` (the same
- * per-group summation order and algorithms: plain sums, Welford's variance, first best row on ties).
+ * Several aggregations over the same groups in one pass, with every group's state side by side in one
+ * Float64Array (one cache line per row for all of them). With `groups.direct` (small key domains) the pass reads
+ * the key values and accumulates per slot, never reading `groups.ids`; otherwise it reads the group ids. Every
+ * spec must pass `isFusable`; each result is bit-identical to `aggregate(spec.fn, spec.column, groups,
+ * spec.options)` (the same per-group summation order and algorithms: plain sums, Welford's variance, first best
+ * row on ties). Integer sums accumulate in doubles; a group whose row count could have taken its sum past 2^53 has
+ * the sum recomputed exactly by `aggregate`.
  */
 export const aggregateMany = (specs: ReadonlyArray<AggSpec>, groups: Groups): Array<Column> => {
   const G = groups.count
-  const ids = groups.ids
-  const n = ids.length
+  const n = specs.length > 0 ? specs[0]!.column.length : 0
   const plans: Array<Plan> = []
   const countSlots = new Map<Uint8Array | null, number>()
   let S = 0
@@ -1151,6 +1189,7 @@ export const aggregateMany = (specs: ReadonlyArray<AggSpec>, groups: Groups): Ar
     const times = s.times
     const valid = times === undefined ? validOf(s.column) : Bits.and(validOf(s.column), validOf(times), n)
     const w = times === undefined ? null : (times.values as ArrayLike<number>)
+    const imul = s.imul === true && w !== null
     const raw = s.asFloat64 === true || times !== undefined
     switch (s.fn) {
       case "len":
@@ -1163,15 +1202,18 @@ export const aggregateMany = (specs: ReadonlyArray<AggSpec>, groups: Groups): Ar
       case "mean": {
         const o = S++
         const v = s.fn === "sum" || raw ? (s.column.values as ArrayLike<number>) : toFloat64(s.column)
-        plans.push({ kind: "sum", v, w, valid, o })
-        where.push({ a: o, b: s.fn === "mean" ? countSlot(valid) : -1 })
+        plans.push({ kind: "sum", v, w, imul, valid, o })
+        const t = s.column.dtype
+        // Integer sums: the group's row count bounds its partial sums (checked after the pass).
+        const exactCheck = s.fn === "sum" && !raw && DT.isInteger(t) && n * intBound(t) >= 2 ** 53
+        where.push({ a: o, b: s.fn === "mean" ? countSlot(valid) : exactCheck ? countSlot(null) : -1 })
         break
       }
       case "var":
       case "std": {
         const o = S
         S += 3
-        plans.push({ kind: "welford", v: raw ? (s.column.values as ArrayLike<number>) : toFloat64(s.column), w, valid, o })
+        plans.push({ kind: "welford", v: raw ? (s.column.values as ArrayLike<number>) : toFloat64(s.column), w, imul, valid, o })
         where.push({ a: o, b: -1 })
         break
       }
@@ -1188,19 +1230,25 @@ export const aggregateMany = (specs: ReadonlyArray<AggSpec>, groups: Groups): Ar
         throw new Error(`aggregateMany: ${s.fn} is not fusable`)
     }
   }
-  const st = new Float64Array(G * S)
-  for (const o of bestInit) for (let g = 0; g < G; g++) st[g * S + o] = -1
-  const loop = fusedLoop(plans, S)
-  if (loop !== null)
-    loop(
-      ids,
-      n,
-      st,
-      plans.map((p) => (p.kind === "count" ? EMPTY_F64 : p.v)),
-      plans.map((p) => (p.kind === "sum" || p.kind === "welford" ? (p.w ?? EMPTY_F64) : EMPTY_F64)),
-      plans.map((p) => p.valid)
-    )
-  else blockedLoop(plans.map(materialized), ids, n, st, S)
+  const direct = groups.direct
+  const directLoop = direct === undefined ? null : fusedLoop(plans, S, direct.keys)
+  // base[g]: where group g's state starts in `st` (per slot on the direct path, per group otherwise).
+  const base = new Int32Array(G)
+  let st: Float64Array
+  if (direct !== undefined && directLoop !== null) {
+    st = new Float64Array(direct.size * S)
+    for (let g = 0; g < G; g++) base[g] = direct.slotOf[g]! * S
+    for (const o of bestInit) for (let g = 0; g < G; g++) st[base[g]! + o] = -1
+    directLoop(NO_IDS, direct.keys, n, st, ...loopInputs(plans))
+  } else {
+    st = new Float64Array(G * S)
+    for (let g = 0; g < G; g++) base[g] = g * S
+    for (const o of bestInit) for (let g = 0; g < G; g++) st[g * S + o] = -1
+    const ids = groups.ids
+    const loop = fusedLoop(plans, S, null)
+    if (loop !== null) loop(ids, NO_KEYS, ids.length, st, ...loopInputs(plans))
+    else blockedLoop(plans.map(materialized), ids, ids.length, st, S)
+  }
   return specs.map((s, k) => {
     const { a, b } = where[k]!
     const t = s.column.dtype
@@ -1208,27 +1256,31 @@ export const aggregateMany = (specs: ReadonlyArray<AggSpec>, groups: Groups): Ar
       case "len":
       case "count": {
         const out = new Uint32Array(G)
-        for (let g = 0; g < G; g++) out[g] = st[g * S + a]!
+        for (let g = 0; g < G; g++) out[g] = st[base[g]! + a]!
         return C.make(DT.UInt32, G, out, null)
       }
       case "sum": {
         if (t._tag === "Float32" || t._tag === "Float64" || s.asFloat64 === true || s.times !== undefined) {
           const out = new Float64Array(G)
-          for (let g = 0; g < G; g++) out[g] = st[g * S + a]!
+          for (let g = 0; g < G; g++) out[g] = st[base[g]! + a]!
           return C.make(DT.Float64, G, out, null)
+        }
+        if (b >= 0) {
+          const bound = intBound(t)
+          for (let g = 0; g < G; g++) if (st[base[g]! + b]! * bound >= 2 ** 53) return sumKernel(s.column, groups)
         }
         const out = new BigInt64Array(G)
         const w = new Int32Array(out.buffer)
-        for (let g = 0; g < G; g++) writeI64(w, g, st[g * S + a]!)
+        for (let g = 0; g < G; g++) writeI64(w, g, st[base[g]! + a]!)
         return C.make(DT.Int64, G, out, null)
       }
       case "mean": {
         const out = new Float64Array(G)
         const has = new Uint8Array(G)
         for (let g = 0; g < G; g++) {
-          const c = st[g * S + b]!
+          const c = st[base[g]! + b]!
           if (c > 0) {
-            out[g] = st[g * S + a]! / c
+            out[g] = st[base[g]! + a]! / c
             has[g] = 1
           }
         }
@@ -1240,9 +1292,9 @@ export const aggregateMany = (specs: ReadonlyArray<AggSpec>, groups: Groups): Ar
         const out = new Float64Array(G)
         const has = new Uint8Array(G)
         for (let g = 0; g < G; g++) {
-          const c = st[g * S + a]!
+          const c = st[base[g]! + a]!
           if (c > ddof) {
-            const r = Math.max(st[g * S + a + 2]! / (c - ddof), 0)
+            const r = Math.max(st[base[g]! + a + 2]! / (c - ddof), 0)
             out[g] = s.fn === "std" ? Math.sqrt(r) : r
             has[g] = 1
           }
@@ -1252,9 +1304,18 @@ export const aggregateMany = (specs: ReadonlyArray<AggSpec>, groups: Groups): Ar
       default: {
         // min / max: gather the best rows (as `aggregate`, which takes them from the column).
         const rows = new Int32Array(G)
-        for (let g = 0; g < G; g++) rows[g] = st[g * S + a + 1]!
+        for (let g = 0; g < G; g++) rows[g] = st[base[g]! + a + 1]!
         return C.take(s.column, rows)
       }
     }
   })
 }
+
+/** The per-plan input arrays of a generated loop: values, product factors, validity. */
+const loopInputs = (
+  plans: ReadonlyArray<Plan>
+): [ReadonlyArray<ArrayLike<number>>, ReadonlyArray<ArrayLike<number>>, ReadonlyArray<Uint8Array | null>] => [
+  plans.map((p) => (p.kind === "count" ? EMPTY_F64 : p.v)),
+  plans.map((p) => (p.kind === "sum" || p.kind === "welford" ? (p.w ?? EMPTY_F64) : EMPTY_F64)),
+  plans.map((p) => p.valid)
+]

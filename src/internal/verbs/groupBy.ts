@@ -9,7 +9,7 @@ import * as C from "../column.ts"
 import { aggregate, type EvalError } from "../expr/engine.ts"
 import type { Frame } from "../frame.ts"
 import * as F from "../frame.ts"
-import { groupIds } from "../kernels/hash.ts"
+import { groupKeys } from "../kernels/hash.ts"
 import { keyColumns } from "./sort.ts"
 
 /**
@@ -28,13 +28,20 @@ export const groupByAgg = (
 ): Effect.Effect<Frame, EvalError | DuplicateColumn> =>
   Effect.gen(function* () {
     const keyCols = yield* keyColumns(self, keys)
-    const groups = groupIds(
+    const groups = groupKeys(
       keyCols.map((k) => k.column),
       self.height
     )
     const aggs = yield* aggregate(self, groups, exprs)
     const names = [...keyCols.map((k) => k.name), ...aggs.map((a) => a.name)]
-    const cols = [...keyCols.map((k) => C.take(k.column, groups.firstRow)), ...aggs.map((a) => a.column)]
+    // Every row its own group: the first rows are 0, 1, …, n-1 and the key columns are reused as they are.
+    const identity = groups.count === self.height
+    const cols = [
+      ...keyCols.map((k) =>
+        identity && k.column.length === self.height ? k.column : C.take(k.column, groups.firstRow)
+      ),
+      ...aggs.map((a) => a.column)
+    ]
     const seen = new Set<string>()
     for (const name of names) {
       if (seen.has(name)) return yield* Effect.fail(new DuplicateColumn({ column: name }))
