@@ -128,7 +128,16 @@ const benchRolling = async (n: number): Promise<void> => {
   report("rolling mean, 5 minutes (expression)", ours5, { "nodejs-polars": polars5, DuckDB: duck5 })
   report("rolling mean, 5 minutes (frame verb)", ours5v, { "nodejs-polars": polars5, DuckDB: duck5 })
 
-  const oursE = await best("polaroid col(px).ewmMean({ span: 20 })", () => height(Frame.select(frame, col("px").ewmMean({ span: 20 }))))
+}
+
+const benchEwm = async (n: number): Promise<void> => {
+  console.log(`\newm: ${n} rows, Float64 prices (the rolling section's series)`)
+  const file = path.join(dataDir, `ts-rolling-${n}`, "series.parquet")
+  if (!existsSync(file)) throw new Error(`run the rolling section at ${n} first (it writes ${file})`)
+  const frame = (await decode(readFileSync(file), {})).frame
+  const df = pl.readParquet(file)
+  const height = (f: Effect.Effect<{ readonly height: number }, unknown>): number => Effect.runSync(f).height
+  const oursE = await best("polaroid col(px).ewmMean({ span: 20 })", () => height(Frame.select(frame, col("px").ewmMean({ span: 20 }))), 5)
   const polarsE = await best("nodejs-polars ewmMean(alpha = 2/21)", () =>
     df.select(pl.col("px").ewmMean({ alpha: 2 / 21, adjust: true, minPeriods: 1, bias: false, ignoreNulls: false })).height
   )
@@ -186,6 +195,7 @@ const benchOhlcv = async (n: number): Promise<void> => {
 
 const sections: Record<string, (n: number) => Promise<void>> = {
   rolling: benchRolling,
+  ewm: benchEwm,
   joinAsof: benchJoinAsof,
   ohlcv: benchOhlcv
 }

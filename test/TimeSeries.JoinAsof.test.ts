@@ -25,6 +25,11 @@ import type { Column } from "../src/internal/column.ts"
 import * as F from "../src/internal/frame.ts"
 import type { Frame as FrameT } from "../src/internal/frame.ts"
 import { parseCsv } from "../src/Source/Csv.ts"
+import { groupIds } from "../src/internal/kernels/hash.ts"
+import * as K from "../src/internal/timeseries/asof.ts"
+import * as KW from "../src/internal/timeseries/asofWords.ts"
+import * as BK from "../src/internal/timeseries/byKeys.ts"
+import { gather } from "../src/internal/timeseries/gather.ts"
 import { joinAsof, type JoinAsofOptions, windowJoin } from "../src/TimeSeries/index.ts"
 import { cellOf, Oracle } from "./support/duckdb.ts"
 
@@ -228,14 +233,27 @@ const sideArb = (nullsFirst: boolean, maxKey: number) =>
       })
     )
 
-/** Key encodings: plain floats, Int64 timestamps in ns near 2024 (f64 offsets), and a span above 2^53 (BigInt path). */
-type Encoding = "float" | "ns" | "wide"
+/**
+ * Key encodings: plain floats, Int64 timestamps in ns near 2024 (f64 offsets), a span above 2^53 (BigInt path),
+ * and Timestamp(us) near 2024 (below 2^52: keys read in place from their 32-bit words when both sides are sorted).
+ */
+type Encoding = "float" | "ns" | "wide" | "us"
 const ENC_BASE = 1_723_161_254_087_891_268n
+const US_BASE = 1_704_187_800_123_457n
 const encode = (t: number | null, enc: Encoding): unknown =>
-  t === null ? null : enc === "float" ? t : enc === "ns" ? ENC_BASE + BigInt(t) * 1000n : BigInt(t - 15) * 2n ** 58n
-const encDtype = (enc: Encoding): DataType => (enc === "float" ? DT.Float64 : enc === "ns" ? DT.Timestamp("ns") : DT.Int64)
+  t === null
+    ? null
+    : enc === "float"
+      ? t
+      : enc === "ns"
+        ? ENC_BASE + BigInt(t) * 1000n
+        : enc === "us"
+          ? US_BASE + BigInt(t) * 1000n
+          : BigInt(t - 15) * 2n ** 58n
+const encDtype = (enc: Encoding): DataType =>
+  enc === "float" ? DT.Float64 : enc === "ns" ? DT.Timestamp("ns") : enc === "us" ? DT.Timestamp("us") : DT.Int64
 const encTol = (tol: number, enc: Encoding): number | bigint =>
-  enc === "float" ? tol : enc === "ns" ? BigInt(tol) * 1000n : BigInt(tol) * 2n ** 58n
+  enc === "float" ? tol : enc === "ns" || enc === "us" ? BigInt(tol) * 1000n : BigInt(tol) * 2n ** 58n
 
 const build = (side: Side, enc: Encoding, payload: string): FrameT =>
   frame({
@@ -272,7 +290,7 @@ const caseArb = (nullsFirst: boolean) =>
       by: fc.boolean(),
       tol: fc.option(fc.integer({ min: 0, max: 6 }), { freq: 2 }),
       tieBreak: fc.constantFrom("greater" as const, "backward" as const),
-      enc: fc.constantFrom("float" as const, "ns" as const, "wide" as const),
+      enc: fc.constantFrom("float" as const, "ns" as const, "wide" as const, "us" as const),
       grouped: fc.boolean(),
       rightNulls: fc.boolean()
     })
@@ -740,4 +758,161 @@ withData("joinAsof: real data", () => {
     const r3 = await db.query(`SELECT tt.i, count(bt.k) FROM tt LEFT JOIN bt ON bt.local_ts_ns BETWEEN tt.local_ts_ns - 100000000 AND tt.local_ts_ns GROUP BY tt.i ORDER BY tt.i`)
     expect(values(wj, "n").map(Number)).toEqual(r3.rows.map((r) => Number(r[1])))
   }, 60_000)
+})
+
+// ---------------------------------------------------------------------------------------------------------------
+// fast paths: 64-bit keys read in place (both sides sorted), and the shared Utf8 by-key table
+// ---------------------------------------------------------------------------------------------------------------
+
+describe("joinAsof: fast paths against the bucket merge", () => {
+  /** Sorted Timestamp(us) keys near 2024 with ties and gaps, left nulls anywhere, Utf8 by keys with nulls. */
+  const sortedSide = (rng: () => number, n: number, leftNulls: boolean) => {
+    const t = new BigInt64Array(n)
+    let v = US_BASE
+    for (let i = 0; i < n; i++) {
+      const r = rng()
+      // a coarse grid (steps of 0–3 ms) so that left and right keys often tie
+      v += r < 0.3 ? 0n : BigInt(1000 * Math.floor(rng() * 4))
+      t[i] = v
+    }
+    const valid = new Uint8Array((n + 7) >> 3).fill(255)
+    let nulls = 0
+    if (leftNulls)
+      for (let i = 0; i < n; i++)
+        if (rng() < 0.1) {
+          valid[i >> 3]! &= ~(1 << (i & 7))
+          nulls++
+        }
+    const syms = ["AAPL", "MSFT", "X", "", "BRK.B", "GOOGL_LONG_NAME", null]
+    const s = column(
+      Array.from({ length: n }, () => syms[Math.floor(rng() * syms.length)]!),
+      DT.Utf8
+    )
+    return { t: C.make(DT.Timestamp("us"), n, t, nulls > 0 ? valid : null), s }
+  }
+  const prng = (seed: number) => {
+    let a = seed >>> 0
+    return () => {
+      a = (a + 0x6d2b79f5) >>> 0
+      let x = a
+      x = Math.imul(x ^ (x >>> 15), x | 1)
+      x ^= x + Math.imul(x ^ (x >>> 7), x | 61)
+      return ((x ^ (x >>> 14)) >>> 0) / 4294967296
+    }
+  }
+  it("streamAsofWords equals mergeAsof on buckets (strategies × exact × tolerance × by, ties, left nulls)", () => {
+    const rng = prng(SEED + 77)
+    for (let run = 0; run < 60; run++) {
+      // some runs longer than the merges' 2048-key blocks
+      const size = rng() < 0.4 ? 7000 : 1500
+      const n = 1 + Math.floor(rng() * size)
+      const m = 1 + Math.floor(rng() * size)
+      const L = sortedSide(rng, n, run % 2 === 0)
+      const R = sortedSide(rng, m, false)
+      const strategy = strategies[run % 3]!
+      const exact = rng() < 0.5
+      const tieBreak = rng() < 0.5 ? ("greater" as const) : ("backward" as const)
+      const tol = rng() < 0.4 ? Math.floor(rng() * 4000) : Infinity
+      const by = rng() < 0.6
+      const merge = { strategy, allowExactMatches: exact, tolerance: tol, tieBreak }
+      const lw = new Int32Array((L.t.values as BigInt64Array).buffer, 0, 2 * n)
+      const rw = new Int32Array((R.t.values as BigInt64Array).buffer, 0, 2 * m)
+      const lValid = L.t.nullCount === 0 ? null : L.t.validity
+      expect(KW.sortedWords(lw, n, lValid) && KW.sortedWords(rw, m, null)).toBe(true)
+      const ids = by ? K.sharedIds([L.s], [R.s], n, m) : null
+      const fast = KW.streamAsofWords(lw, rw, lValid, ids?.lg ?? null, ids?.rg ?? null, ids?.count ?? 1, merge)
+      const keys = K.prepareKeys(L.t, R.t) as K.Keys
+      const buckets = K.groupRows(by ? [L.s] : [], by ? [R.s] : [], n, m, keys.leftValid, keys.rightValid)
+      const lk = buckets.identity ? keys.left : K.gatherKeys(keys.left, buckets.lRows)
+      const rk = buckets.identity ? keys.right : K.gatherKeys(keys.right, buckets.rRows)
+      const ref = K.matchRows(n, lk, rk, buckets, { ...merge, tolerance: keys.kind === "big" ? BigInt(tol) : tol })
+      const label = `run ${run} n ${n} m ${m} ${JSON.stringify({ strategy, exact, tieBreak, tol, by })}`
+      expect(Array.from(fast), label).toEqual(Array.from(ref))
+    }
+  })
+  it("the block-wise backward merges (no left nulls, no tolerance) equal mergeAsof across many blocks", () => {
+    const rng = prng(SEED + 79)
+    for (let run = 0; run < 16; run++) {
+      const n = 3000 + Math.floor(rng() * 9000)
+      const m = 3000 + Math.floor(rng() * 9000)
+      const L = sortedSide(rng, n, false)
+      const R = sortedSide(rng, m, false)
+      const exact = run % 2 === 0
+      const by = run % 4 < 2
+      const merge = { strategy: "backward" as const, allowExactMatches: exact, tolerance: Infinity, tieBreak: "greater" as const }
+      const lw = new Int32Array((L.t.values as BigInt64Array).buffer, 0, 2 * n)
+      const rw = new Int32Array((R.t.values as BigInt64Array).buffer, 0, 2 * m)
+      const ids = by ? K.sharedIds([L.s], [R.s], n, m) : null
+      const fast = KW.streamAsofWords(lw, rw, null, ids?.lg ?? null, ids?.rg ?? null, ids?.count ?? 1, merge)
+      const keys = K.prepareKeys(L.t, R.t) as K.Keys
+      const buckets = K.groupRows(by ? [L.s] : [], by ? [R.s] : [], n, m, keys.leftValid, keys.rightValid)
+      const lk = buckets.identity ? keys.left : K.gatherKeys(keys.left, buckets.lRows)
+      const rk = buckets.identity ? keys.right : K.gatherKeys(keys.right, buckets.rRows)
+      const ref = K.matchRows(n, lk, rk, buckets, merge)
+      expect(Array.from(fast), `run ${run} n ${n} m ${m} exact ${exact} by ${by}`).toEqual(Array.from(ref))
+    }
+  })
+  it("backwardSorted gives up (undefined) on unsorted or out-of-range keys, also past the last needed right key", () => {
+    const w = (xs: ReadonlyArray<bigint>) => new Int32Array(BigInt64Array.from(xs).buffer)
+    expect(Array.from(KW.backwardSorted(w([2n, 5n]), w([1n, 2n, 3n, 9n]), null, null, 1, true)!)).toEqual([1, 2])
+    expect(KW.backwardSorted(w([2n, 5n]), w([1n, 2n, 3n, 9n, 4n]), null, null, 1, true)).toBeUndefined()
+    expect(KW.backwardSorted(w([5n, 2n]), w([1n, 2n]), null, null, 1, true)).toBeUndefined()
+    expect(KW.backwardSorted(w([2n]), w([1n, 2n ** 60n]), null, null, 1, true)).toBeUndefined()
+    // through joinAsof: an unsorted right tail is still reported, as by the general path
+    const ts = (xs: ReadonlyArray<number>) => C.make(DT.Timestamp("us"), xs.length, BigInt64Array.from(xs.map((x) => US_BASE + BigInt(x))), null)
+    const l = frame({ t: ts([2, 5]) })
+    const r = frame({ t: ts([1, 2, 3, 9, 4]), v: [1, 2, 3, 4, 5] })
+    expect((runErr(joinAsof(l, r, { on: "t" })) as { _tag: string; row: number })).toMatchObject({ _tag: "NotSorted", row: 4 })
+    expect(values(runOk(joinAsof(l, frame({ t: ts([1, 2, 3, 9]), v: [1, 2, 3, 4] }), { on: "t" })), "v")).toEqual([2, 3])
+  })
+  it("sortedWords rejects unsorted keys and keys beyond 2^52", () => {
+    const w = (xs: ReadonlyArray<bigint>) => new Int32Array(BigInt64Array.from(xs).buffer)
+    expect(KW.sortedWords(w([1n, 2n, 2n, 3n]), 4, null)).toBe(true)
+    expect(KW.sortedWords(w([1n, 3n, 2n]), 3, null)).toBe(false)
+    expect(KW.sortedWords(w([-(2n ** 40n) + 1n, -5n]), 2, null)).toBe(true)
+    expect(KW.sortedWords(w([0n, 2n ** 52n]), 2, null)).toBe(false)
+    expect(KW.sortedWords(w([-(2n ** 52n) - 1n, 0n]), 2, null)).toBe(false)
+    // a null row may hold anything
+    expect(KW.sortedWords(w([1n, 0n, 2n]), 3, Uint8Array.of(0b101))).toBe(true)
+  })
+  it("sharedUtf8Ids and utf8GroupIds group as groupIds (short, long, empty and null strings)", () => {
+    const rng = prng(SEED + 78)
+    const pool = ["", "a", "ab", "abc", "abcd", "abcde", "abcdefgh", "abcdefghi", "abcdefghij-long", "bbcd", "abce", null]
+    for (let run = 0; run < 30; run++) {
+      const n = Math.floor(rng() * 300)
+      const m = Math.floor(rng() * 300)
+      const xs = Array.from({ length: n }, () => pool[Math.floor(rng() * pool.length)]!)
+      const ys = Array.from({ length: m }, () => pool[Math.floor(rng() * pool.length)]!)
+      const l = column(xs, DT.Utf8)
+      const r = column(ys, DT.Utf8)
+      const g = BK.utf8GroupIds(l, n)
+      const ref = groupIds([l], n)
+      expect(Array.from(g.ids)).toEqual(Array.from(ref.ids))
+      expect(Array.from(g.firstRow)).toEqual(Array.from(ref.firstRow))
+      const sh = BK.sharedUtf8Ids(l, r, n, m)
+      for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) {
+        const same = xs[i] !== null && xs[i] === ys[j]
+        expect(sh.lg[i]! >= 0 && sh.lg[i] === sh.rg[j]).toBe(same)
+      }
+      for (let i = 0; i < n; i++) expect(sh.lg[i]! < 0).toBe(xs[i] === null)
+    }
+  })
+})
+
+describe("joinAsof: output gather", () => {
+  it("gather equals take on Utf8 (nulls, empty and long strings) and Float64, with -1 indices", () => {
+    let seed = SEED + 80
+    const rng = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296)
+    const pool = ["", "a", "S0001", "exactly8", "a string well beyond thirty-two bytes long", null]
+    for (let run = 0; run < 40; run++) {
+      const m = Math.floor(rng() * 200)
+      const n = Math.floor(rng() * 300)
+      const s = column(Array.from({ length: m }, () => pool[Math.floor(rng() * pool.length)]!), DT.Utf8)
+      const x = column(Array.from({ length: m }, () => (rng() < 0.1 ? null : rng())), DT.Float64)
+      const idx = Int32Array.from({ length: n }, () => (m === 0 || rng() < 0.2 ? -1 : Math.floor(rng() * m)))
+      const hasNeg = idx.some((i) => i < 0)
+      const neg = hasNeg ? C.takeValidity(null, idx) : undefined
+      for (const c of [s, x]) expect(C.toArray(gather(c, idx, hasNeg, neg))).toEqual(C.toArray(C.take(c, idx)))
+    }
+  })
 })

@@ -770,3 +770,45 @@ withData("real data: Lean IBM trades against nodejs-polars", () => {
     }
   })
 })
+
+// ---------------------------------------------------------------------------------------------------------------
+// ewm fast path: a column without nulls takes the dense kernel (constant coefficients once the adjusted weight
+// reaches its floating-point fixed point); a column with a null takes the general loop
+// ---------------------------------------------------------------------------------------------------------------
+
+describe("ewm mean: the no-null fast path", () => {
+  it("equals the general (null-aware) loop on long series, per group, for adjust on and off", () => {
+    const rng = prng(SEED + 11)
+    for (let run = 0; run < 24; run++) {
+      const n = 200 + Math.floor(rng() * 2500)
+      const xs = randomSeries(rng, n, 0, 100)
+      // repeated values exercise the "x equals the mean" branch
+      for (let i = 1; i < n; i++) if (rng() < 0.1) xs[i] = xs[i - 1]!
+      const alpha = [0.9, 0.5, 2 / 21, 0.03, 0.005][run % 5]!
+      const adjust = run % 2 === 0
+      const minSamples = 1 + Math.floor(rng() * 3)
+      const k = 1 + (run % 3)
+      const g = groupsFor(n, k)
+      // the same rows plus one trailing null row in its own group: the null forces the general loop and, being last
+      // in its group, cannot change any other row
+      const dense = frame({ g, x: f64(xs) })
+      const general = frame({ g: [...g, "tail"], x: f64([...xs, null]) })
+      const o = { alpha, adjust, minSamples }
+      const label = `run ${run} n ${n} ${JSON.stringify(o)} groups ${k}`
+      const a = ev(dense, col("x").ewmMean(o).over("g"))
+      const b = ev(general, col("x").ewmMean(o).over("g")).slice(0, n)
+      expectClose(a, b, label, 1e-12)
+    }
+  })
+  it("equals nodejs-polars on long series without nulls (past the weights' fixed point)", () => {
+    const rng = prng(SEED + 12)
+    for (let run = 0; run < 8; run++) {
+      const n = 1000 + Math.floor(rng() * 4000)
+      const xs = randomSeries(rng, n, 0, 1000)
+      const alpha = [0.5, 2 / 21, 0.01, 0.2][run % 4]!
+      const adjust = run % 2 === 0
+      const theirs = plFrame({ x: xs }).select(pl.col("x").ewmMean({ alpha, adjust, minPeriods: 1, ignoreNulls: false, bias: false }).alias("m"))
+      expectClose(ev(frame({ x: f64(xs) }), col("x").ewmMean({ alpha, adjust })), plCol(theirs, "m"), `run ${run} alpha ${alpha} adjust ${adjust}`, 1e-10)
+    }
+  })
+})

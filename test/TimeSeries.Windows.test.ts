@@ -720,3 +720,84 @@ describe.skipIf(!haveData)("real data: Lean IBM trades 2013-10-07", () => {
     })
   })
 })
+
+// ---------------------------------------------------------------------------------------------------------------
+// the fused OHLCV pass (fixed disjoint windows, Float64 ticks) against the general window engine
+// ---------------------------------------------------------------------------------------------------------------
+
+describe("ohlcv: fused single pass", () => {
+  it("equals groupByDynamic with the OHLCV expressions (every/period/offset × closed × label × startBy, by with nulls, units)", () => {
+    fc.assert(
+      fc.property(
+        startArb,
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 2_000_000 }), fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 1, max: 50 }), fc.nat(3)), {
+          minLength: 1,
+          maxLength: 150
+        }),
+        fc.constantFrom(...UNITS),
+        fc.constantFrom(null, "UTC", "America/New_York"),
+        fc.constantFrom(
+          { every: "1m" },
+          { every: "5m", period: "2m" },
+          { every: "10m", offset: "3m" },
+          { every: "1h", period: "1h" },
+          { every: "90s" },
+          { every: "1m", startBy: "datapoint" as const }
+        ),
+        fc.constantFrom("left" as const, "right" as const, "none" as const, "both" as const),
+        fc.constantFrom("left" as const, "right" as const, "datapoint" as const),
+        fc.boolean(),
+        (start, rows, unit, tz, windows, closed, label, withBy) => {
+          // sorted by time over the whole column (so within each symbol), with ties
+          const offs = rows.map((r) => r[0] * 10).sort((a, b) => a - b)
+          const t = timesIn(start, offs, unit)
+          const syms = ["AAPL", "MSFT", "a-much-longer-symbol", null]
+          const f = frameOf({
+            t: tsCol(t, unit, tz),
+            sym: strs(rows.map((r) => syms[r[3]]!)),
+            px: f64(rows.map((r) => r[1] / 8)),
+            qty: f64(rows.map((r) => r[2]))
+          })
+          const o = { index: "t", ...windows, closed, label, includeBoundaries: true, ...(withBy ? { by: "sym" } : {}) }
+          const fused = run(ohlcv(f, { ...o, price: "px", size: "qty" }))
+          const px = col("px")
+          const qty = col("qty")
+          const general = run(
+            groupByDynamic(f, o, [
+              px.first().alias("open"),
+              px.max().alias("high"),
+              px.min().alias("low"),
+              px.last().alias("close"),
+              qty.sum().alias("volume"),
+              px.mul(qty).sum().div(qty.sum()).alias("vwap"),
+              len().alias("trades")
+            ])
+          )
+          expect(fused.columns).toEqual(general.columns)
+          for (const name of fused.columns) {
+            if (name === "sym") expect(cols(fused)[name]).toEqual(cols(general)[name])
+            else if (name === "vwap") {
+              const a = nums(fused, name)
+              const b = nums(general, name)
+              expect(a.length).toBe(b.length)
+              a.forEach((v, k) => {
+                expect(Math.abs(v! - b[k]!)).toBeLessThanOrEqual(1e-12 * Math.abs(b[k]!))
+              })
+            } else expect([name, nums(fused, name)]).toEqual([name, nums(general, name)])
+          }
+        }
+      ),
+      { numRuns: 200 }
+    )
+  })
+  it("reports the first row out of order within its symbol", () => {
+    const f = frameOf({
+      t: tsCol([0n, 5n * MIN, MIN, 2n * MIN]),
+      sym: strs(["A", "A", "B", "A"]),
+      px: f64([1, 2, 3, 4]),
+      qty: f64([1, 1, 1, 1])
+    })
+    const e = fail(ohlcv(f, { index: "t", price: "px", size: "qty", every: "1m", by: "sym" })) as { _tag: string; row: number }
+    expect([e._tag, e.row]).toEqual(["NotSorted", 3])
+  })
+})

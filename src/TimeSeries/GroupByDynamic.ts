@@ -37,6 +37,7 @@ import type { AnyRow, Frame, FrameLike } from "../internal/frame.ts"
 import * as T from "../internal/kernels/temporal.ts"
 import type { Duration } from "../internal/kernels/temporal.ts"
 import * as W from "../internal/timeseries/windows.ts"
+import { type FastOhlcv, fastOhlcv } from "../internal/timeseries/ohlcvFast.ts"
 
 /** Which ends of a window `[lower, upper)` belong to it. @since 0.1.0 @category models */
 export type ClosedWindow = W.Closed
@@ -291,13 +292,32 @@ type WindowAggregator = (
   precomputed: W.WindowGroups | undefined
 ) => Effect.Effect<ReadonlyArray<{ readonly name: string; readonly column: Column }>, WindowError>
 
-const dynamicImpl = (self: Frame, options: GroupByDynamicOptions, aggregator: WindowAggregator): Effect.Effect<Frame, WindowError> =>
+/**
+ * A fused kernel tried before the generic window engine: the windows and the aggregated columns at once,
+ * `{ unsorted }` for the first row out of order, or undefined when it does not apply.
+ */
+type FusedWindows = (
+  prep: Prepared,
+  spec: W.WindowSpec
+) => FastOhlcv | { readonly unsorted: number } | undefined
+
+const dynamicImpl = (
+  self: Frame,
+  options: GroupByDynamicOptions,
+  aggregator: WindowAggregator,
+  fused?: FusedWindows
+): Effect.Effect<Frame, WindowError> =>
   Effect.gen(function* () {
     const label = options.label ?? "left"
     if (!LABELS.has(label)) return yield* badArg("label", `label must be "left", "right" or "datapoint", got ${JSON.stringify(label)}`)
     const r = yield* resolveSpec(self, options)
     const { prep, spec } = r
     const frameOptions = { index: options.index, label, includeBoundaries: options.includeBoundaries ?? false }
+    const f = fused?.(prep, spec)
+    if (f !== undefined) {
+      if ("unsorted" in f) return yield* Effect.fail(notSorted(prep, f.unsorted))
+      return yield* windowFrame(self, r, f.windows, frameOptions, () => Effect.succeed(f.columns))
+    }
     const fast = W.fastWindows(
       prep.axis,
       prep.keys.map((k) => k.column),
@@ -589,19 +609,37 @@ const ohlcvImpl = (self: Frame, options: OhlcvOptions): Effect.Effect<Frame, Win
   ]
   return Effect.flatMap(
     Effect.all([F.getColumn(self, price), F.getColumn(self, size)]),
-    ([pc, sc]) =>
-      dynamicImpl(self, rest, (frame, w, pre) => {
-        // Fused single pass for Float64 prices and sizes without nulls (same results as the expressions).
-        if (pc.dtype._tag === "Float64" && sc.dtype._tag === "Float64" && pc.nullCount === 0 && sc.nullCount === 0) {
-          const wg = pre ?? W.windowGroups(w, frame.height)
-          if (wg.rows === null) {
-            const r = W.ohlcvKernel(pc.values as Float64Array, sc.values as Float64Array, wg.ids, w.count)
-            if (r !== undefined) return Effect.succeed(r)
+    ([pc, sc]) => {
+      const dense = pc.dtype._tag === "Float64" && sc.dtype._tag === "Float64" && pc.nullCount === 0 && sc.nullCount === 0
+      return dynamicImpl(
+        self,
+        rest,
+        (frame, w, pre) => {
+          // Fused single pass for Float64 prices and sizes without nulls (same results as the expressions).
+          if (dense) {
+            const wg = pre ?? W.windowGroups(w, frame.height)
+            if (wg.rows === null) {
+              const r = W.ohlcvKernel(pc.values as Float64Array, sc.values as Float64Array, wg.ids, w.count)
+              if (r !== undefined) return Effect.succeed(r)
+            }
+            return aggregateWindows(frame, w, generic, wg)
           }
-          return aggregateWindows(frame, w, generic, wg)
-        }
-        return aggregateWindows(frame, w, generic, pre)
-      })
+          return aggregateWindows(frame, w, generic, pre)
+        },
+        // fixed disjoint windows over Float64 ticks: window assignment and aggregation in one pass
+        dense
+          ? (prep, spec) =>
+              fastOhlcv(
+                prep.axis,
+                prep.keys.map((k) => k.column),
+                prep.n,
+                spec,
+                pc.values as Float64Array,
+                sc.values as Float64Array
+              )
+          : undefined
+      )
+    }
   )
 }
 

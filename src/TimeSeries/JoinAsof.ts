@@ -14,6 +14,8 @@ import * as Engine from "../internal/expr/engine.ts"
 import * as F from "../internal/frame.ts"
 import type { AnyRow, Frame, FrameLike } from "../internal/frame.ts"
 import * as K from "../internal/timeseries/asof.ts"
+import * as KW from "../internal/timeseries/asofWords.ts"
+import { gather } from "../internal/timeseries/gather.ts"
 import { windowBounds, windowGroups } from "../internal/timeseries/wjWindows.ts"
 
 /** Errors of `joinAsof`. @since 0.1.0 @category models */
@@ -117,14 +119,37 @@ interface Prepared {
   readonly rk: K.KeyArray
 }
 
-/** The as-of keys in one domain and the by-key columns (pairwise of one dtype). */
-const inputs = (left: Frame, right: Frame, r: Resolved): Effect.Effect<Inputs, ColumnNotFound | TypeMismatch> =>
+/**
+ * The key columns as 32-bit word views when both are 64-bit integers of one dtype (Int64, or Timestamp / Duration
+ * of one unit and zone) without right nulls; otherwise undefined. Callers check sortedness and range (±2^52).
+ */
+const wordKeys = (
+  left: Frame,
+  right: Frame,
+  r: Resolved
+): Effect.Effect<{ readonly lw: Int32Array; readonly rw: Int32Array; readonly lValid: Uint8Array | null; readonly dtype: DT.DataType } | undefined, ColumnNotFound> =>
   Effect.gen(function* () {
     const lcol = yield* F.getColumn(left, r.leftOn)
     const rcol = yield* F.getColumn(right, r.rightOn)
-    const keys = K.prepareKeys(lcol, rcol)
-    if (!("kind" in keys))
-      return yield* new TypeMismatch({ expr: `as-of key "${r.leftOn}" / "${r.rightOn}"`, expected: keys.expected, actual: keys.actual })
+    const t = lcol.dtype
+    if (!KW.LITTLE_ENDIAN || !DT.equals(t, rcol.dtype) || rcol.nullCount !== 0) return undefined
+    if (t._tag !== "Int64" && t._tag !== "Timestamp" && t._tag !== "Duration") return undefined
+    const lv = lcol.values
+    const rv = rcol.values
+    if (!(lv instanceof BigInt64Array) || !(rv instanceof BigInt64Array)) return undefined
+    const lw = new Int32Array(lv.buffer, lv.byteOffset, 2 * lcol.length)
+    const rw = new Int32Array(rv.buffer, rv.byteOffset, 2 * rcol.length)
+    const lValid = lcol.nullCount === 0 ? null : lcol.validity
+    return { lw, rw, lValid, dtype: t }
+  })
+
+/** The by-key columns, pairwise of one dtype. */
+const byColumns = (
+  left: Frame,
+  right: Frame,
+  r: Resolved
+): Effect.Effect<{ readonly lBy: ReadonlyArray<Column>; readonly rBy: ReadonlyArray<Column> }, ColumnNotFound | TypeMismatch> =>
+  Effect.gen(function* () {
     const lBy: Array<Column> = []
     const rBy: Array<Column> = []
     for (let k = 0; k < r.leftBy.length; k++) {
@@ -134,6 +159,18 @@ const inputs = (left: Frame, right: Frame, r: Resolved): Effect.Effect<Inputs, C
       lBy.push(a)
       rBy.push(b)
     }
+    return { lBy, rBy }
+  })
+
+/** The as-of keys in one domain and the by-key columns (pairwise of one dtype). */
+const inputs = (left: Frame, right: Frame, r: Resolved): Effect.Effect<Inputs, ColumnNotFound | TypeMismatch> =>
+  Effect.gen(function* () {
+    const lcol = yield* F.getColumn(left, r.leftOn)
+    const rcol = yield* F.getColumn(right, r.rightOn)
+    const keys = K.prepareKeys(lcol, rcol)
+    if (!("kind" in keys))
+      return yield* new TypeMismatch({ expr: `as-of key "${r.leftOn}" / "${r.rightOn}"`, expected: keys.expected, actual: keys.actual })
+    const { lBy, rBy } = yield* byColumns(left, right, r)
     return { keys, lBy, rBy }
   })
 
@@ -204,6 +241,32 @@ const joinAsofImpl = (left: Frame, right: Frame, options: JoinAsofOptions): Effe
     const tieBreak = options.tieBreak ?? "greater"
     if (tieBreak !== "greater" && tieBreak !== "backward")
       return yield* new InvalidArgument({ argument: "tieBreak", message: `expected "greater" or "backward", got ${JSON.stringify(tieBreak)}` })
+    const words = yield* wordKeys(left, right, r)
+    if (words !== undefined && strategy === "backward" && options.tolerance === undefined && words.lValid === null) {
+      // the common case: a block-wise merge that checks sortedness and range as it reads the keys
+      const by = yield* byColumns(left, right, r)
+      const ids = by.lBy.length === 0 ? null : K.sharedIds(by.lBy, by.rBy, left.height, right.height)
+      const idx = KW.backwardSorted(words.lw, words.rw, ids?.lg ?? null, ids?.rg ?? null, ids?.count ?? 1, options.allowExactMatches ?? true)
+      if (idx !== undefined) return yield* output(left, right, r, options, idx)
+    } else if (
+      words !== undefined &&
+      KW.sortedWords(words.lw, left.height, words.lValid) &&
+      KW.sortedWords(words.rw, right.height, null)
+    ) {
+      // both 64-bit key columns ascend as a whole and fit ±2^52: one streaming pass over the keys read in place
+      let tol = Infinity
+      if (options.tolerance !== undefined) {
+        const a = yield* amount(options.tolerance, words.dtype, "tolerance")
+        if (a.float < 0 || a.value < 0n)
+          return yield* new InvalidArgument({ argument: "tolerance", message: `the tolerance must not be negative, got ${String(options.tolerance)}` })
+        tol = a.float
+      }
+      const by = yield* byColumns(left, right, r)
+      const ids = by.lBy.length === 0 ? null : K.sharedIds(by.lBy, by.rBy, left.height, right.height)
+      const merge = { strategy, allowExactMatches: options.allowExactMatches ?? true, tolerance: tol, tieBreak }
+      const idx = KW.streamAsofWords(words.lw, words.rw, words.lValid, ids?.lg ?? null, ids?.rg ?? null, ids?.count ?? 1, merge)
+      return yield* output(left, right, r, options, idx)
+    }
     const inp = yield* inputs(left, right, r)
     const keys = inp.keys
     let tolerance: number | bigint = Infinity
@@ -223,12 +286,32 @@ const joinAsofImpl = (left: Frame, right: Frame, options: JoinAsofOptions): Effe
       const p = yield* bucketize(left, right, r, inp, options.checkSortedness ?? true)
       idx = K.matchRows(left.height, p.lk, p.rk, p.buckets, merge)
     }
+    return yield* output(left, right, r, options, idx)
+  })
+
+/** The left columns, then the right columns (less the right by keys and a coalesced key) gathered by `idx`. */
+const output = (
+  left: Frame,
+  right: Frame,
+  r: Resolved,
+  options: JoinAsofOptions,
+  idx: Int32Array
+): Effect.Effect<Frame, DuplicateColumn> =>
+  Effect.gen(function* () {
     const dropped = new Set(r.rightBy)
     if ((options.coalesce ?? true) && r.leftOn === r.rightOn) dropped.add(r.rightOn)
     const rightNames = right.columns.filter((c) => !dropped.has(c))
     const names = yield* outputNames(left.columns, rightNames, options.suffix ?? "_right")
     const rcols = F.contiguous(right)
-    const taken = rightNames.map((c) => C.take(rcols[right.columns.indexOf(c)]!, idx))
+    let hasNeg = false
+    for (let i = 0; i < idx.length; i++)
+      if (idx[i]! < 0) {
+        hasNeg = true
+        break
+      }
+    // one validity for the unmatched rows, shared by every right column without nulls
+    const negValidity = hasNeg ? C.takeValidity(null, idx) : undefined
+    const taken = rightNames.map((c) => gather(rcols[right.columns.indexOf(c)]!, idx, hasNeg, negValidity))
     return F.fromColumnsUnsafe([...left.columns, ...names], [...F.contiguous(left), ...taken])
   })
 

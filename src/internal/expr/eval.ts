@@ -141,8 +141,6 @@ export const singleGroup = (n: number): Groups => ({
 
 const groupSizes = (groups: Groups): Uint32Array => {
   const sizes = new Uint32Array(groups.count)
-  // As many groups as rows: every group (non-empty by definition) holds exactly one row; the ids are not read.
-  if (groups.direct === undefined && groups.count === groups.ids.length) return sizes.fill(1)
   const ids = groups.ids
   for (let i = 0; i < ids.length; i++) sizes[ids[i]!]!++
   return sizes

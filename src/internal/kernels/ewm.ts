@@ -61,41 +61,23 @@ const leadingNulls = (n: number, offsets: Int32Array, minSamples: number): Uint8
   return validity
 }
 
-/** EWM mean of a column without nulls: no validity work per row, the output written straight into a Float64Array. */
-const denseEwmMean = (v: ArrayLike<number>, n: number, offsets: Int32Array, p: EwmParams): Column => {
+/**
+ * EWM mean of a column without nulls: no validity work per row, the output written straight into a Float64Array.
+ * The input is a Float64Array (callers convert other numeric layouts first) so the loops stay monomorphic.
+ */
+const denseEwmMean = (v: Float64Array, n: number, offsets: Int32Array, p: EwmParams): Column => {
   const out = new Float64Array(n)
   const decay = 1 - p.alpha
-  const adjust = p.adjust
-  const newWt = adjust ? 1 : p.alpha
   for (let s = 0; s + 1 < offsets.length; s++) {
     const a = offsets[s]!
     const b = offsets[s + 1]!
     if (b <= a) continue
-    let avg = v[a]!
-    out[a] = avg
-    let oldWt = 1
-    // The weights do not depend on the data: the coefficients (old weight / total, new weight / total) are computed
-    // off the mean's dependency chain, which is then a multiply and an add instead of a multiply, an add and a
-    // division (results within a few ulps of Polars' division form).
-    if (adjust) {
-      for (let i = a + 1; i < b; i++) {
-        const x = v[i]!
-        oldWt *= decay
-        const inv = 1 / (oldWt + 1)
-        const keep = oldWt * inv
-        if (avg !== x) avg = keep * avg + x * inv
-        oldWt += 1
-        out[i] = avg
-      }
-    } else {
-      const inv = 1 / (decay + newWt)
-      const keep = decay * inv
-      const take = newWt * inv
-      for (let i = a + 1; i < b; i++) {
-        const x = v[i]!
-        if (avg !== x) avg = keep * avg + take * x
-        out[i] = avg
-      }
+    if (p.adjust) adjustedEwmMean(v, out, a, b, decay)
+    else {
+      // Recursive form: y = (1 - α) y + α x, i.e. (decay · y + α · x) / (decay + α) with constant coefficients.
+      const inv = 1 / (decay + p.alpha)
+      out[a] = v[a]!
+      constantEwmMean(v, out, a + 1, b, v[a]!, decay * inv, p.alpha * inv)
     }
   }
   const validity = leadingNulls(n, offsets, p.minSamples)
@@ -103,12 +85,59 @@ const denseEwmMean = (v: ArrayLike<number>, n: number, offsets: Int32Array, p: E
   return C.make(DT.Float64, n, out, validity)
 }
 
+/**
+ * `adjust = true` over rows [a, b) without nulls: the old weight follows w ← (1 - α) w + 1, which reaches a
+ * floating-point fixed point after a few hundred rows (when (1 - α)^k drops below one ulp); from there the
+ * coefficients are constant and the rest runs in `constantEwmMean`. Identical results to iterating the weight to the
+ * end, since the recurrence is deterministic once w stops changing.
+ */
+const adjustedEwmMean = (v: Float64Array, out: Float64Array, a: number, b: number, decay: number): void => {
+  let avg = v[a]!
+  out[a] = avg
+  let oldWt = 1
+  // The weights do not depend on the data: the coefficients (old weight / total, new weight / total) are computed
+  // off the mean's dependency chain, which is then a multiply and an add instead of a multiply, an add and a
+  // division (results within a few ulps of Polars' division form).
+  for (let i = a + 1; i < b; i++) {
+    const x = v[i]!
+    const prev = oldWt
+    oldWt *= decay
+    const inv = 1 / (oldWt + 1)
+    const keep = oldWt * inv
+    if (avg !== x) avg = keep * avg + x * inv
+    oldWt += 1
+    out[i] = avg
+    if (oldWt === prev) {
+      const w = oldWt * decay
+      const inv2 = 1 / (w + 1)
+      constantEwmMean(v, out, i + 1, b, avg, w * inv2, inv2)
+      return
+    }
+  }
+}
+
+/** y ← keep · y + take · x over rows [from, to) (x equal to y leaves y unchanged, as Polars). */
+const constantEwmMean = (v: Float64Array, out: Float64Array, from: number, to: number, start: number, keep: number, take: number): void => {
+  let avg = start
+  for (let i = from; i < to; i++) {
+    const x = v[i]!
+    if (avg !== x) avg = keep * avg + take * x
+    out[i] = avg
+  }
+}
+
+/** The values of a numeric column as a Float64Array (the column's own buffer when it already is one). */
+const asFloat64 = (col: Column): Float64Array => {
+  const v = toFloat64(col)
+  return v instanceof Float64Array ? v : Float64Array.from(v)
+}
+
 /** EWM mean within each segment. */
 export const ewmMean = (col: Column, offsets: Int32Array, p: EwmParams): Column => {
   const n = col.length
   const valid = validBits(col)
+  if (valid === null) return denseEwmMean(asFloat64(col), n, offsets, p)
   const v = toFloat64(col)
-  if (valid === null) return denseEwmMean(v, n, offsets, p)
   const out = new Float64Array(n)
   const has = new Uint8Array(n)
   const newWt = p.adjust ? 1 : p.alpha

@@ -20,6 +20,7 @@ import type { DataType, TimeUnit } from "../../Frame/DataType.ts"
 import * as C from "../column.ts"
 import type { Column } from "../column.ts"
 import { groupIds } from "../kernels/hash.ts"
+import { sharedUtf8Ids } from "./byKeys.ts"
 import { type Duration, isDurationError, parseDuration } from "../kernels/temporal.ts"
 
 /** Keys in one comparable domain: Float64Array ("f64"), or BigInt64Array / BigUint64Array ("big"). */
@@ -324,8 +325,9 @@ const validRows = (valid: Uint8Array | null, n: number): Int32Array => {
 
 /**
  * Shared group ids of the left and right rows by their `by` keys (same value ⇒ same id on both sides), -1 for a
- * row with a null by-key. Each side is hashed on its own (`groupIds`); the groups' representative rows are then
- * grouped together, so no by-key column is copied.
+ * row with a null by-key. One Utf8 key: one string table for both sides (`sharedUtf8Ids`; right keys absent on the
+ * left also get -1). Otherwise each side is hashed on its own (`groupIds`); the groups' representative rows are
+ * then grouped together, so no by-key column is copied.
  */
 export const sharedIds = (
   lBy: ReadonlyArray<Column>,
@@ -333,6 +335,7 @@ export const sharedIds = (
   n: number,
   m: number
 ): { readonly lg: Int32Array; readonly rg: Int32Array; readonly count: number } => {
+  if (lBy.length === 1 && lBy[0]!.dtype._tag === "Utf8" && rBy[0]!.dtype._tag === "Utf8") return sharedUtf8Ids(lBy[0]!, rBy[0]!, n, m)
   const gl = groupIds(lBy, n)
   const gr = groupIds(rBy, m)
   const reps = lBy.map((c, k) => C.concat([C.take(c, gl.firstRow), C.take(rBy[k]!, gr.firstRow)]))
