@@ -59,7 +59,7 @@ export const openReader = async (f: FileFooter): Promise<RangedFile | undefined>
   return {
     ...f,
     file,
-    nodes: new Map(f.footer.nodes.map((n) => [n.name, n])),
+    nodes: nodesOf(f.footer),
     close: () => {
       if (closed) return
       closed = true
@@ -76,6 +76,37 @@ export const openReader = async (f: FileFooter): Promise<RangedFile | undefined>
 export const open = async (path: string): Promise<RangedFile | undefined> => {
   try {
     return await openReader(await readFooter(path))
+  } catch {
+    return undefined
+  }
+}
+
+/** The Parquet footer's nodes by name, for `frameFromArrow` (shared by the in-thread and worker reads). */
+export const nodesOf = (footer: Meta.Footer): ReadonlyMap<string, PNode> => new Map(footer.nodes.map((n) => [n.name, n]))
+
+/**
+ * Row group `g` of a file from its decoded Arrow IPC stream (`ipc`, from this thread's or a worker's parquet-wasm
+ * reader), the top-level columns in the order of `expect`, or undefined when its row count or dtypes disagree with
+ * `expect` (the dtypes `readParquet` gives) or the stream does not parse.
+ */
+export const frameOfIpc = (
+  footer: Meta.Footer,
+  nodes: ReadonlyMap<string, PNode>,
+  g: number,
+  ipc: Uint8Array,
+  expect: ReadonlyArray<Field>
+): Frame | undefined => {
+  try {
+    const numRows = Number(footer.raw.row_groups[g]!.num_rows)
+    const t = A.tableFromIPC(ipc)
+    const f = frameFromArrow(t.schema, t.batches, nodes)
+    const idx = expect.map((x) => f.schema.findIndex((y) => y.name === x.name))
+    if (f.height !== numRows || idx.some((i, k) => i < 0 || !DT.equals(f.schema[i]!.dtype, expect[k]!.dtype))) return undefined
+    if (idx.length === f.schema.length && idx.every((i, k) => i === k)) return f
+    return F.unsafeMake(
+      idx.map((i) => f.schema[i]!),
+      f.batches.map((b) => ({ length: b.length, columns: idx.map((i) => b.columns[i]!) }))
+    )
   } catch {
     return undefined
   }
@@ -100,15 +131,7 @@ export const readRowGroup = async (
       batchSize: Math.max(1, Math.min(numRows, 1 << 30))
     }
     if (columns !== undefined) opts.columns = [...columns]
-    const t = A.tableFromIPC((await r.file.read(opts)).intoIPCStream())
-    const f = frameFromArrow(t.schema, t.batches, r.nodes)
-    const idx = expect.map((x) => f.schema.findIndex((y) => y.name === x.name))
-    if (f.height !== numRows || idx.some((i, k) => i < 0 || !DT.equals(f.schema[i]!.dtype, expect[k]!.dtype))) return undefined
-    if (idx.length === f.schema.length && idx.every((i, k) => i === k)) return f
-    return F.unsafeMake(
-      idx.map((i) => f.schema[i]!),
-      f.batches.map((b) => ({ length: b.length, columns: idx.map((i) => b.columns[i]!) }))
-    )
+    return frameOfIpc(r.footer, r.nodes, g, (await r.file.read(opts)).intoIPCStream(), expect)
   } catch (e) {
     W.discardIfTrapped(e)
     return undefined

@@ -13,8 +13,15 @@
  * | `count`, `len()`, `len` | count (Int64) | sum |
  * | `min`, `max` | min, max | min, max |
  * | `first`, `last` | first, last (batches merge in input order) | first, last |
- * | `mean`, `std`, `var` | count n, mean m, M2 = Σ(x − m)² | Chan et al.'s pairwise update: δ = m_b − m_a, n = n_a + n_b, m = m_a + δ·n_b/n, M2 = M2_a + M2_b + δ²·n_a·n_b/n |
+ * | `mean` | count n, sum (non-Decimal inputs) | sums; mean = sum / n at the end (integer sums below 2^53 merge exactly, so batch boundaries do not change the mean) |
+ * | `std`, `var` (and `mean` of Decimal) | count n, mean m, M2 = Σ(x − m)² | Chan et al.'s pairwise update: δ = m_b − m_a, n = n_a + n_b, m = m_a + δ·n_b/n, M2 = M2_a + M2_b + δ²·n_a·n_b/n |
  * | `nUnique` | the distinct (keys, value) pairs | distinct pairs again; counted per group at the end (exact) |
+ *
+ * Utf8 keys are grouped and merged as per-stream dictionary codes (`keyDict.ts`), decoded once at the end. When keys
+ * are Utf8 or ≤ 32-bit integers and every aggregation is `sum`/`count`/`len`/`mean` of numbers, the direct path
+ * (`directAgg.ts`: one persistent group table, row-wise accumulators) replaces partial states and merges. A filter
+ * right below (a `Filter` node or a scan's predicate) is fused when keys and inputs are plain columns (`fusable`):
+ * the group-by reads the selected rows in place instead of a filtered copy of the batch.
  *
  * Streamable aggregations are `agg(input)` (optionally aliased) of an elementwise input, and `len()`; anything else
  * (expressions combining aggregations, `median`, `quantile`, windows) is reported by `unsupportedAgg`. Output
@@ -36,6 +43,8 @@ import type { Frame } from "../../frame.ts"
 import { aggOutputType, aggregate, toFloat64 } from "../../kernels/agg.ts"
 import { type Groups, groupIds } from "../../kernels/hash.ts"
 import { isElementwise } from "../../plan/logical.ts"
+import * as Direct from "./directAgg.ts"
+import * as KeyDict from "./keyDict.ts"
 import { type Batches, StreamObserver } from "./types.ts"
 
 /** Pending partial state rows below this are never merged (amortizes the merge). */
@@ -50,6 +59,10 @@ interface AggPlan {
   readonly fn: string
   readonly input: ExprNode | undefined
   readonly ddof: number
+  /** `mean` of a non-Decimal input: the state is (n, sum) instead of the moments (see `momentsOf`). */
+  readonly sums?: boolean
+  /** The input's dtype (undefined for `len()`). */
+  readonly inputType?: DataType
 }
 
 const MERGE: Partial<Record<Kind, "sum" | "min" | "max" | "first" | "last">> = {
@@ -86,16 +99,24 @@ export const analyzeAggs = (schema: ReadonlyArray<Field>, aggs: ReadonlyArray<Ex
       case "last":
       case "count":
       case "nUnique":
-        out.push({ name, kind: e.fn, fn: e.fn, input: e.input, ddof: 0 })
+        out.push({ name, kind: e.fn, fn: e.fn, input: e.input, ddof: 0, inputType: t })
         break
       case "len":
-        out.push({ name, kind: "count", fn: "len", input: e.input, ddof: 0 })
+        out.push({ name, kind: "count", fn: "len", input: e.input, ddof: 0, inputType: t })
         break
       case "mean":
       case "std":
       case "var":
         if (!(DT.isNumeric(t) || t._tag === "Boolean")) return `${e.fn} of ${DT.format(t)} has no mergeable moments`
-        out.push({ name, kind: "moments", fn: e.fn, input: e.input, ddof: typeof e.options["ddof"] === "number" ? e.options["ddof"] : 1 })
+        out.push({
+          name,
+          kind: "moments",
+          fn: e.fn,
+          input: e.input,
+          ddof: typeof e.options["ddof"] === "number" ? e.options["ddof"] : 1,
+          sums: e.fn === "mean" && t._tag !== "Decimal",
+          inputType: t
+        })
         break
       default:
         return `${e.fn} has no mergeable partial aggregate`
@@ -103,6 +124,13 @@ export const analyzeAggs = (schema: ReadonlyArray<Field>, aggs: ReadonlyArray<Ex
   }
   return out
 }
+
+/**
+ * Whether a filter below the group-by may be fused into it (`groupByStream`'s `predicate`): every key and
+ * aggregation input is a plain column, so evaluating them on the unfiltered batch cannot fail or differ.
+ */
+export const fusable = (keys: ReadonlyArray<ExprNode>, plans: ReadonlyArray<AggPlan>): boolean =>
+  keys.every((k) => k._tag === "Column") && plans.every((a) => a.input === undefined || a.input._tag === "Column")
 
 /** Partial or merged state of one aggregation: its columns (moments: n, mean, M2 as Float64). */
 type State = ReadonlyArray<Column>
@@ -135,8 +163,24 @@ const toMerged = (col: Column, merge: "sum" | "min" | "max" | "first" | "last"):
   return isCastFailure(r) ? col : r
 }
 
-const momentsOf = (x: Column, groups: Groups): State => {
+/**
+ * The moments of `x` per group. For `mean` only `n` and the sum (in the mean's slot; M2 unused): merging sums is
+ * exact whenever the sums are (integers below 2^53), so the mean — sum / n at the end, as Polars' and the in-memory
+ * verb's — does not depend on how the input was cut into batches, and it costs two passes instead of three.
+ */
+const momentsOf = (x: Column, groups: Groups, meanOnly: boolean): State => {
   const n = toFloat64(aggregate("count", x, groups, {}))
+  if (meanOnly) {
+    const sum = toFloat64(aggregate("sum", x, groups, {}))
+    const G = groups.count
+    const nn = new Float64Array(G)
+    const ss = new Float64Array(G)
+    for (let g = 0; g < G; g++) {
+      nn[g] = n[g]!
+      ss[g] = n[g]! > 0 ? sum[g]! : 0
+    }
+    return [f64(nn), f64(ss), f64(new Float64Array(G))]
+  }
   const m = aggregate("mean", x, groups, {})
   const v = aggregate("var", x, groups, { ddof: 0 })
   const G = groups.count
@@ -154,6 +198,22 @@ const momentsOf = (x: Column, groups: Groups): State => {
     }
   }
   return [f64(nn), f64(mm), f64(m2)]
+}
+
+/** Merges (n, sum) rows (`momentsOf` with `meanOnly`) into `G` groups. */
+const mergeSums = (rows: State, groups: Groups): State => {
+  const n = rows[0]!.values as Float64Array
+  const m = rows[1]!.values as Float64Array
+  const G = groups.count
+  const N = new Float64Array(G)
+  const S = new Float64Array(G)
+  const ids = groups.ids
+  for (let i = 0; i < ids.length; i++) {
+    const g = ids[i]!
+    N[g] = N[g]! + n[i]!
+    S[g] = S[g]! + m[i]!
+  }
+  return [f64(N), f64(S), f64(new Float64Array(G))]
 }
 
 /** Chan et al.'s merge of moment rows in order into `G` groups. */
@@ -205,7 +265,7 @@ const mergeParts = (plans: ReadonlyArray<AggPlan>, parts: ReadonlyArray<Part>): 
   const states = plans.map((a, k): State => {
     if (a.kind === "nUnique") return []
     const cols = parts.map((p) => p.states[k]!)
-    if (a.kind === "moments") return mergeMoments([0, 1, 2].map((j) => concatCols(cols, j)), groups)
+    if (a.kind === "moments") return (a.sums === true ? mergeSums : mergeMoments)([0, 1, 2].map((j) => concatCols(cols, j)), groups)
     return [aggregate(MERGE[a.kind]!, concatCols(cols, 0), groups, {})]
   })
   const pairs = plans.map((a, k) => {
@@ -216,13 +276,99 @@ const mergeParts = (plans: ReadonlyArray<AggPlan>, parts: ReadonlyArray<Part>): 
   return { keys: keys.map((c) => C.take(c, groups.firstRow)), states, pairs }
 }
 
-/** One batch reduced to its partial state. */
-const partial = (plans: ReadonlyArray<AggPlan>, keyExprs: ReadonlyArray<Expr>, inputs: ReadonlyArray<Expr | undefined>, batch: Frame) =>
+/** The direct path's kind of an aggregation (see `directAgg.ts`), or undefined when it has none. */
+const directKind = (a: AggPlan): Direct.DirectKind | undefined => {
+  switch (a.kind) {
+    case "sum":
+      return "sum"
+    case "len":
+      return "len"
+    case "count":
+      return a.fn === "len" ? "len" : "count"
+    case "moments":
+      return a.sums === true ? "mean" : undefined
+    default:
+      return undefined
+  }
+}
+
+/** A column in the given dtype (cast when a batch gives another one, e.g. an all-null column). */
+const castTo = (c: Column, t: DataType): Column => {
+  if (DT.equals(c.dtype, t)) return c
+  const r = cast(c, t, false)
+  return isCastFailure(r) ? C.nulls(t, c.length) : r
+}
+
+/** A Utf8 key's values as Utf8 (a key of another dtype in one batch, e.g. all-null, is cast). */
+const asUtf8 = (c: Column): Column => {
+  if (c.dtype._tag === "Utf8") return c
+  const r = cast(c, DT.Utf8, false)
+  return isCastFailure(r) ? C.nulls(DT.Utf8, c.length) : r
+}
+
+/** Rows where a Boolean mask column is true and valid (nulls drop, as `filter`): a byte of the bitmap at a time. */
+const maskRows = (mask: Column, n: number): Int32Array => {
+  if (mask.dtype._tag !== "Boolean" || mask.length !== n) return new Int32Array(0)
+  const bits = mask.values as Uint8Array
+  const v = mask.nullCount === 0 ? null : mask.validity
+  const nb = n >> 3
+  const tail = n & 7
+  const byteAt = (k: number): number => {
+    let x = v === null ? bits[k]! : bits[k]! & v[k]!
+    if (k === nb) x &= (1 << tail) - 1
+    return x
+  }
+  const last = tail === 0 ? nb : nb + 1
+  let count = 0
+  for (let k = 0; k < last; k++) {
+    let x = byteAt(k)
+    x = x - ((x >> 1) & 0x55)
+    x = (x & 0x33) + ((x >> 2) & 0x33)
+    count += (x + (x >> 4)) & 0x0f
+  }
+  const out = new Int32Array(count)
+  let j = 0
+  for (let k = 0; k < last; k++) {
+    let x = byteAt(k)
+    const base = k << 3
+    while (x !== 0) {
+      out[j++] = base + 31 - Math.clz32(x & -x)
+      x &= x - 1
+    }
+  }
+  return out
+}
+
+/**
+ * One batch reduced to its partial state; Utf8 keys (those with a `dicts` entry) as their per-stream codes. With
+ * `predicate` (fused filter: keys and inputs are then plain columns, see `fusable`), only the rows it selects are
+ * grouped: the keys are encoded straight from the selected rows and the inputs gathered, so the batch is never
+ * copied whole. Undefined when no row is selected.
+ */
+const partial = (
+  plans: ReadonlyArray<AggPlan>,
+  keyExprs: ReadonlyArray<Expr>,
+  inputs: ReadonlyArray<Expr | undefined>,
+  dicts: ReadonlyArray<KeyDict.KeyDict | undefined>,
+  predicate: Expr | undefined,
+  batch: Frame
+) =>
   Effect.gen(function* () {
-    const ks = (yield* Engine.evaluateColumns(batch, keyExprs)).map((k) => k.column)
+    let sel: Int32Array | undefined
+    if (predicate !== undefined) {
+      const [mask] = yield* Engine.evaluateColumns(batch, [predicate])
+      sel = maskRows(mask!.column, batch.height)
+      if (sel.length === 0) return undefined
+      if (sel.length === batch.height) sel = undefined
+    }
+    const ks = (yield* Engine.evaluateColumns(batch, keyExprs)).map((k, j) => {
+      const d = dicts[j]
+      if (d !== undefined) return d.encode(asUtf8(k.column), sel)
+      return sel === undefined ? k.column : C.take(k.column, sel)
+    })
     const used = inputs.filter((x): x is Expr => x !== undefined)
-    const xs = used.length === 0 ? [] : (yield* Engine.evaluateColumns(batch, used)).map((x) => x.column)
-    const n = batch.height
+    const xs = used.length === 0 ? [] : (yield* Engine.evaluateColumns(batch, used)).map((x) => (sel === undefined ? x.column : C.take(x.column, sel)))
+    const n = sel === undefined ? batch.height : sel.length
     const groups = groupIds(ks, n)
     let u = 0
     const states: Array<State> = []
@@ -238,7 +384,7 @@ const partial = (plans: ReadonlyArray<AggPlan>, keyExprs: ReadonlyArray<Expr>, i
           states.push([i64(toFloat64(aggregate(a.fn === "len" ? "len" : "count", x!, groups, {})))])
           break
         case "moments":
-          states.push(momentsOf(x!, groups))
+          states.push(momentsOf(x!, groups, a.sums === true))
           break
         case "nUnique":
           states.push([])
@@ -250,10 +396,16 @@ const partial = (plans: ReadonlyArray<AggPlan>, keyExprs: ReadonlyArray<Expr>, i
     return { keys: ks.map((c) => C.take(c, groups.firstRow)), states, pairs } satisfies Part
   })
 
-/** The final columns of a merged state. */
-const finish = (plans: ReadonlyArray<AggPlan>, part: Part, out: ReadonlyArray<Field>, nKeys: number): Frame => {
+/** The final columns of a merged state (coded keys decoded through their `dicts`). */
+const finish = (
+  plans: ReadonlyArray<AggPlan>,
+  part: Part,
+  out: ReadonlyArray<Field>,
+  nKeys: number,
+  dicts: ReadonlyArray<KeyDict.KeyDict | undefined>
+): Frame => {
   const G = part.keys[0]?.length ?? 0
-  const cols: Array<Column> = [...part.keys]
+  const cols: Array<Column> = part.keys.map((k, j) => dicts[j]?.decode(k) ?? k)
   plans.forEach((a, k) => {
     const want: DataType = out[nKeys + k]!.dtype
     let col: Column
@@ -262,7 +414,7 @@ const finish = (plans: ReadonlyArray<AggPlan>, part: Part, out: ReadonlyArray<Fi
       const vals: Array<number | null> = new Array(G)
       for (let g = 0; g < G; g++) {
         const N = n[g]!
-        if (a.fn === "mean") vals[g] = N > 0 ? m[g]! : null
+        if (a.fn === "mean") vals[g] = N > 0 ? (a.sums === true ? m[g]! / N : m[g]!) : null
         else {
           const v = N > a.ddof ? q[g]! / (N - a.ddof) : null
           vals[g] = v === null ? null : a.fn === "std" ? Math.sqrt(Math.max(0, v)) : Math.max(0, v)
@@ -299,20 +451,60 @@ export const groupByStream = (
   keys: ReadonlyArray<ExprNode>,
   plans: ReadonlyArray<AggPlan>,
   out: ReadonlyArray<Field>,
-  label: string
+  label: string,
+  predicate?: ExprNode
 ): Batches =>
   Stream.unwrap(
     Effect.gen(function* () {
       const observer = yield* StreamObserver
       const keyExprs = keys.map((k) => new Expr(k))
       const inputs = plans.map((a) => (a.input === undefined ? undefined : new Expr(a.input)))
+      const pred = predicate === undefined ? undefined : new Expr(predicate)
+      // Utf8 keys are grouped and merged as per-stream dictionary codes (decoded once at the end)
+      const dicts = keys.map((_, j) => (out[j]!.dtype._tag === "Utf8" ? KeyDict.make() : undefined))
+      // the direct path (persistent group table, row-wise accumulators) when keys and aggregations allow it
+      const keyTypes = out.slice(0, keys.length).map((f) => f.dtype)
+      const kinds = plans.map(directKind)
+      const directAggs = kinds.every((k) => k !== undefined)
+        ? plans.map((a, k) => ({ kind: kinds[k]!, input: a.inputType }))
+        : undefined
+      const direct = directAggs !== undefined && Direct.applies(keyTypes, directAggs) ? Direct.make(keyTypes, directAggs) : undefined
+      if (direct !== undefined) {
+        yield* Stream.runForEach(input, (batch) =>
+          Effect.gen(function* () {
+            if (batch.height === 0) return
+            let sel: Int32Array | undefined
+            if (pred !== undefined) {
+              const [mask] = yield* Engine.evaluateColumns(batch, [pred])
+              sel = maskRows(mask!.column, batch.height)
+              if (sel.length === 0) return
+              if (sel.length === batch.height) sel = undefined
+            }
+            const ks = (yield* Engine.evaluateColumns(batch, keyExprs)).map((k, j) => castTo(k.column, keyTypes[j]!))
+            const used = inputs.filter((x): x is Expr => x !== undefined)
+            const xs = used.length === 0 ? [] : (yield* Engine.evaluateColumns(batch, used)).map((x) => x.column)
+            let u = 0
+            const cols = plans.map((a) => (a.input === undefined ? undefined : castTo(xs[u++]!, a.inputType!)))
+            direct.add(ks, cols, sel, sel === undefined ? batch.height : sel.length)
+          })
+        )
+        const r = direct.finish()
+        const cols = [...r.keys, ...r.aggs].map((c, j) => castTo(c, out[j]!.dtype))
+        return Stream.succeed(
+          F.fromColumnsUnsafe(
+            out.map((f) => f.name),
+            cols
+          )
+        )
+      }
       let merged: Part | undefined
       let pending: Array<Part> = []
       let pendingRows = 0
       yield* Stream.runForEach(input, (batch) =>
         Effect.gen(function* () {
           if (batch.height === 0) return
-          const p = yield* partial(plans, keyExprs, inputs, batch)
+          const p = yield* partial(plans, keyExprs, inputs, dicts, pred, batch)
+          if (p === undefined) return
           pending.push(p)
           pendingRows += p.keys[0]!.length
           observer?.({ _tag: "Retained", node: label, batches: pending.length, rows: pendingRows })
@@ -333,6 +525,6 @@ export const groupByStream = (
           )
         )
       }
-      return Stream.succeed(finish(plans, merged, out, keys.length))
+      return Stream.succeed(finish(plans, merged, out, keys.length, dicts))
     })
   )

@@ -19,7 +19,7 @@ import { children, isElementwise, type Plan } from "../../plan/logical.ts"
 import { schemaOf } from "../../plan/resolve.ts"
 import * as C from "../../column.ts"
 import { filterStream } from "./filter.ts"
-import { analyzeAggs, groupByStream } from "./groupBy.ts"
+import { analyzeAggs, fusable, groupByStream } from "./groupBy.ts"
 import { joinStream, STREAMING_JOINS } from "./join.ts"
 import { dropStream, renameStream, selectStream, withColumnsStream } from "./project.ts"
 import { chunks, scanStream } from "./scan.ts"
@@ -118,13 +118,22 @@ export const compile = (p: Plan, options: StreamOptions = defaultOptions): Batch
     case "Rename":
       return renameStream(input(p.input), p.mapping)
     case "Slice":
-      return sliceStream(input(p.input), p.offset, p.length)
+      // no read-ahead below a slice: a `head` must not decode row groups past the one completing it
+      return sliceStream(compile(p.input, { ...options, readAhead: 0 }), p.offset, p.length)
     case "Sort":
       return sortStream(input(p.input), p.by, p.options, options)
     case "GroupByAgg": {
       const plans = analyzeAggs(schemaOf(p.input).fields, p.aggs)
       if (typeof plans === "string") return Stream.die(plans)
-      return groupByStream(input(p.input), p.keys, plans, schemaOf(p).fields, label(p))
+      // a filter (or a scan's predicate) right below is fused into the group-by when keys and inputs are columns
+      const c = p.input
+      if (fusable(p.keys, plans)) {
+        if (c._tag === "Scan" && c.predicate !== undefined && c.limit === undefined && streamability(c) === undefined)
+          return groupByStream(scanStream(c, options, true), p.keys, plans, schemaOf(p).fields, label(p), c.predicate)
+        if (c._tag === "Filter" && streamability(c) === undefined)
+          return groupByStream(input(c.input), p.keys, plans, schemaOf(p).fields, label(p), c.predicate)
+      }
+      return groupByStream(input(c), p.keys, plans, schemaOf(p).fields, label(p))
     }
     case "Join":
       return joinStream(input(p.left), input(p.right), p.options)

@@ -5,7 +5,11 @@
  * columns only, applying the predicate and projection per batch; the consumer pulls, so a `head` downstream stops
  * the decoding after the row group that completes it. The scan's `limit` is applied as a streaming slice. Each file
  * is read by byte ranges (the footer, then each row group's selected column chunks: see `parquet/ranged.ts`), so memory
- * does not grow with the file's size.
+ * does not grow with the file's size. Files of at least `MIN_WORKER_BYTES` are decoded on a worker thread (one per
+ * scan, `decoder.ts`) up to `AHEAD` row groups ahead of the consumer, and the decoded row groups pass through a
+ * read-ahead buffer of `readAhead` (default 1), so decoding and I/O overlap the downstream work; below a `slice`/`head`
+ * or with a scan limit there is neither (only the row groups needed are decoded). A group-by right above may take
+ * the predicate over (`deferPredicate`): the batches then come unfiltered and unprojected.
  * @internal
  */
 import { Effect, FileSystem, Stream } from "effect"
@@ -26,8 +30,9 @@ import type { ScanFile } from "../../plan/files.ts"
 import { conjuncts, refs, type Scan } from "../../plan/logical.ts"
 import { mayMatch } from "../../plan/prune.ts"
 import { emptyOf } from "../../plan/resolve.ts"
+import * as Decoder from "./decoder.ts"
 import { sliceStream } from "./slice.ts"
-import { type Batches, type StreamOptions, StreamObserver } from "./types.ts"
+import { type Batches, type StreamEvent, type StreamOptions, StreamObserver } from "./types.ts"
 
 /** Zero-copy batches of at most `size` rows (one empty batch for an empty frame, so the schema flows). */
 export const chunks = (frame: Frame, size: number): ReadonlyArray<Frame> => {
@@ -52,9 +57,13 @@ export const projectFrame = (frame: Frame, names: ReadonlyArray<string>): Frame 
   )
 }
 
-/** Applies a scan's predicate and projection to one batch. */
-const finish = (s: Scan, batch: Frame): Effect.Effect<Frame, unknown> =>
+/**
+ * Applies a scan's predicate and projection to one batch; with `defer` neither (a group-by above applies the
+ * predicate itself, see `groupBy.ts` `fusable`, and reads its columns by name).
+ */
+const finish = (s: Scan, batch: Frame, defer = false): Effect.Effect<Frame, unknown> =>
   Effect.gen(function* () {
+    if (defer) return batch
     let f = batch
     if (s.predicate !== undefined) f = yield* Engine.filter(f, new Expr(s.predicate))
     if (s.projection !== undefined) f = projectFrame(f, s.projection)
@@ -66,7 +75,16 @@ const guard = <A>(path: string, f: () => A | Promise<A>) => Effect.tryPromise({ 
 type FileSource = Extract<Scan["source"], { _tag: "Parquet" }>
 
 /** One Parquet file as a stream of batches: one row group decoded per pull (ranged reads when possible). */
-const parquetFile = (s: Scan, src: FileSource, hive: ReadonlyArray<Field>, fileColumns: ReadonlyArray<string> | undefined, file: ScanFile, options: StreamOptions): Batches =>
+const parquetFile = (
+  s: Scan,
+  src: FileSource,
+  hive: ReadonlyArray<Field>,
+  fileColumns: ReadonlyArray<string> | undefined,
+  file: ScanFile,
+  options: StreamOptions,
+  defer: boolean,
+  decoder: (() => Promise<Decoder.Decoder | undefined>) | undefined
+): Batches =>
   Stream.unwrap(
     Effect.gen(function* () {
       const fs = yield* FileSystem.FileSystem
@@ -88,35 +106,76 @@ const parquetFile = (s: Scan, src: FileSource, hive: ReadonlyArray<Field>, fileC
         const r = resolveAll(meta.schema, cs, "row")
         if (!("error" in r)) groups = groups.filter((g) => r.irs.every((ir) => mayMatch(ir, meta.rowGroups[g]!)))
       }
+      // on the decode worker (when the scan has one and the file is large enough): row groups requested ahead
+      const worker = ranged !== undefined && decoder !== undefined && ranged.size >= Decoder.MIN_WORKER_BYTES ? yield* Effect.promise(decoder) : undefined
+      const position = new Map(groups.map((g, k) => [g, k]))
+      const requested = new Map<number, Promise<Uint8Array | undefined>>()
+      const ask = (k: number) => {
+        const g = groups[k]
+        if (worker === undefined || g === undefined || requested.has(k)) return
+        const rows = meta.rowGroups[g]!.numRows
+        requested.set(k, worker.request(path, g, Math.max(1, Math.min(rows, 1 << 30)), fileColumns))
+      }
       /** The ranged read of one row group, or undefined when it fails or disagrees (then the whole-file decoder). */
-      const fast = (g: number) =>
-        ranged === undefined ? Effect.succeed(undefined) : Effect.promise(() => Ranged.readRowGroup(ranged, g, fileColumns, readSchema))
+      const fast = (g: number, observer: ((e: StreamEvent) => void) | undefined) =>
+        ranged === undefined
+          ? Effect.succeed(undefined)
+          : Effect.promise(async () => {
+              const k = position.get(g)
+              if (worker !== undefined && k !== undefined) {
+                for (let j = k; j <= k + Decoder.AHEAD; j++) ask(j)
+                const ipc = await requested.get(k)!
+                requested.delete(k)
+                const f = ipc === undefined ? undefined : Ranged.frameOfIpc(ranged.footer, ranged.nodes, g, ipc, readSchema)
+                if (f !== undefined) {
+                  observer?.({ _tag: "WorkerDecode", path, rowGroup: g })
+                  return f
+                }
+              }
+              return Ranged.readRowGroup(ranged, g, fileColumns, readSchema)
+            })
       const decode = (g: number): Effect.Effect<ReadonlyArray<Frame>, unknown, unknown> =>
         Effect.gen(function* () {
           const observer = yield* StreamObserver
           observer?.({ _tag: "RowGroup", path, rowGroup: g })
           let raw: Frame | undefined
           if (readSchema.length === 0) raw = F.unsafeMake([], [{ length: meta.rowGroups[g]!.numRows, columns: [] }])
-          else raw = yield* fast(g)
+          else raw = yield* fast(g, observer)
           if (raw === undefined) {
             const bytes = yield* bytesOf
             raw = (yield* guard(path, () => Read.decode(bytes, { columns: fileColumns, rowGroups: [g] }))).frame
           }
-          const out = yield* finish(s, withPartition(raw, src.files, hive, file))
+          const out = yield* finish(s, withPartition(raw, src.files, hive, file), defer)
           return chunks(out, options.batchSize)
         })
-      if (groups.length === 0) return Stream.fromEffect(finish(s, withPartition(emptyOf(readSchema), src.files, hive, file)))
-      const out = Stream.fromIterable(groups).pipe(Stream.mapEffect(decode), Stream.flattenIterable)
-      return ranged === undefined ? out : out.pipe(Stream.ensuring(Effect.sync(ranged.close)))
+      if (groups.length === 0) return Stream.fromEffect(finish(s, withPartition(emptyOf(readSchema), src.files, hive, file), defer))
+      const decoded = Stream.fromIterable(groups).pipe(Stream.mapEffect(decode))
+      // read-ahead: the next row groups' reads (async file I/O) and decoding overlap the consumer's work
+      const ahead = s.limit !== undefined ? 0 : (options.readAhead ?? 1)
+      const out = (ahead > 0 ? Stream.buffer(decoded, { capacity: ahead }) : decoded).pipe(Stream.flattenIterable)
+      return ranged === undefined
+        ? out
+        : out.pipe(
+            Stream.ensuring(
+              Effect.sync(() => {
+                ranged.close()
+                worker?.closeFile(path)
+              })
+            )
+          )
     })
   )
 
-/** A scan node as a stream of batches. */
-export const scanStream = (s: Scan, options: StreamOptions): Batches => {
+/**
+ * A scan node as a stream of batches. `deferPredicate`: the predicate still prunes files and row groups but is not
+ * applied (nor the projection): the consumer applies it (a fused group-by). Ignored when the scan has a limit.
+ */
+export const scanStream = (s: Scan, options: StreamOptions, deferPredicate = false): Batches => {
+  const defer = deferPredicate && s.limit === undefined && s.predicate !== undefined
   const src = s.source
   let out: Batches
   if (src._tag === "Memory") {
-    out = Stream.fromIterable(chunks(src.frame, options.batchSize)).pipe(Stream.mapEffect((b) => finish(s, b)))
+    out = Stream.fromIterable(chunks(src.frame, options.batchSize)).pipe(Stream.mapEffect((b) => finish(s, b, defer)))
   } else if (src._tag === "Parquet") {
     out = Stream.unwrap(
       Effect.gen(function* () {
@@ -128,8 +187,15 @@ export const scanStream = (s: Scan, options: StreamOptions): Batches => {
         const fc = needed === undefined ? undefined : needed.filter((n) => schema.some((f) => f.name === n))
         const fileColumns = fc?.length === schema.length ? undefined : fc
         const files = yield* pruneFiles(s, set, hive)
-        if (files.length === 0) return Stream.fromEffect(finish(s, emptyOf(full)))
-        return Stream.fromIterable(files).pipe(Stream.flatMap((f) => parquetFile(s, src, hive, fileColumns, f, options)))
+        if (files.length === 0) return Stream.fromEffect(finish(s, emptyOf(full), defer))
+        // one decode worker per scan (not below a slice or limit: it decodes ahead), terminated when the scan ends
+        let decoder: Promise<Decoder.Decoder | undefined> | undefined
+        const useWorker = s.limit === undefined && (options.readAhead ?? 1) > 0
+        const getDecoder = () => (decoder ??= Decoder.make())
+        return Stream.fromIterable(files).pipe(
+          Stream.flatMap((f) => parquetFile(s, src, hive, fileColumns, f, options, defer, useWorker ? getDecoder : undefined)),
+          Stream.ensuring(Effect.promise(async () => (await decoder)?.terminate()))
+        )
       })
     )
   } else {

@@ -18,6 +18,12 @@ export interface StreamOptions {
   readonly sortRunRows: number
   /** Run the nodes that cannot stream in memory instead of failing (default false). */
   readonly allowFallback: boolean
+  /**
+   * Row groups a Parquet scan decodes ahead of its consumer (default 1), so reading the next row group's bytes
+   * overlaps the downstream work on the current one. Internal: `slice`/`head` compile their input with 0, so a
+   * `head` decodes only the row groups it needs.
+   */
+  readonly readAhead?: number
 }
 
 export const defaultOptions: StreamOptions = { batchSize: 65_536, sortRunRows: 1_048_576, allowFallback: false }
@@ -26,6 +32,8 @@ export const defaultOptions: StreamOptions = { batchSize: 65_536, sortRunRows: 1
 export type StreamEvent =
   | { readonly _tag: "ScanBatch"; readonly rows: number }
   | { readonly _tag: "RowGroup"; readonly path: string; readonly rowGroup: number }
+  /** A row group decoded on the scan's decode worker (see `decoder.ts`) rather than on the calling thread. */
+  | { readonly _tag: "WorkerDecode"; readonly path: string; readonly rowGroup: number }
   /** An operator's retained state: partial-aggregate batches pending a merge, or sort rows buffered in a run. */
   | { readonly _tag: "Retained"; readonly node: string; readonly batches: number; readonly rows: number }
   | { readonly _tag: "Spill"; readonly path: string; readonly rows: number }

@@ -1,0 +1,456 @@
+/**
+ * The streaming group-by's direct path, for the common shape "keys of strings or small integers, aggregations
+ * `sum`/`count`/`len`/`mean` of numbers": one persistent hash table for the whole stream maps each row's key tuple
+ * (per-stream key codes: `KeyDict` for Utf8, `IntCodes` for ≤ 32-bit integers) to a group id numbered in order of
+ * first appearance, and each aggregation is accumulated row by row into per-group typed arrays. No per-batch
+ * grouping, partial-state columns, merges or copies of the input: a fused filter's selected rows are read in
+ * place (`sel`). Results equal the partial/merge path's (integer sums are exact: they are carried in two Float64
+ * words, `hi · 2^32 + lo`; float sums and means add in row order, as the in-memory verb).
+ * @internal
+ */
+import * as DT from "../../../Frame/DataType.ts"
+import type { DataType } from "../../../Frame/DataType.ts"
+import * as C from "../../column.ts"
+import type { Column } from "../../column.ts"
+import type { KeyDict } from "./keyDict.ts"
+import * as KD from "./keyDict.ts"
+
+/** What the direct path computes for one aggregation. */
+export type DirectKind = "sum" | "count" | "len" | "mean"
+
+const SMALL_INT = new Set(["Int8", "Int16", "Int32", "UInt8", "UInt16"])
+const SUMMABLE = new Set(["Int8", "Int16", "Int32", "UInt8", "UInt16", "UInt32", "Float32", "Float64"])
+
+/** Whether the direct path applies to keys and inputs of these dtypes (inputs undefined for `len`). */
+export const applies = (
+  keyTypes: ReadonlyArray<DataType>,
+  aggs: ReadonlyArray<{ readonly kind: DirectKind; readonly input: DataType | undefined }>
+): boolean =>
+  keyTypes.length > 0 &&
+  keyTypes.every((t) => t._tag === "Utf8" || SMALL_INT.has(t._tag)) &&
+  aggs.every((a) => a.kind === "len" || a.kind === "count" || (a.input !== undefined && SUMMABLE.has(a.input._tag)))
+
+/** Per-stream codes of a ≤ 32-bit integer key: value → code in order of first appearance (open addressing). */
+interface IntCodes {
+  readonly encode: (col: Column, sel: Int32Array | undefined, out: Int32Array) => void
+  readonly values: () => Int32Array
+}
+
+const intCodes = (): IntCodes => {
+  let mask = 255
+  let slots = new Int32Array(mask + 1).fill(-1)
+  let vals = new Int32Array(64)
+  let count = 0
+  const insert = (v: number, slot: number): number => {
+    const c = count++
+    if (c === vals.length) {
+      const b = new Int32Array(vals.length * 2)
+      b.set(vals)
+      vals = b
+    }
+    vals[c] = v
+    slots[slot] = c
+    if (2 * count > mask) {
+      mask = mask * 2 + 1
+      slots = new Int32Array(mask + 1).fill(-1)
+      for (let k = 0; k < count; k++) {
+        let q = Math.imul(vals[k]!, 0x9e3779b1) >>> 0
+        q = (q ^ (q >>> 15)) & mask
+        while (slots[q]! >= 0) q = (q + 1) & mask
+        slots[q] = k
+      }
+    }
+    return c
+  }
+  // values seen so far in [dmin, dmin + dtab.length): code by direct indexing (-1 = not seen yet)
+  let dmin = 0
+  let dtab: Int32Array | undefined
+  const DIRECT_MAX = 1 << 16
+  /** Extends the direct table to cover [lo, hi], or drops it when the range gets too wide. */
+  const cover = (lo: number, hi: number) => {
+    const a = dtab === undefined ? lo : Math.min(lo, dmin)
+    const b = dtab === undefined ? hi : Math.max(hi, dmin + dtab.length - 1)
+    if (b - a + 1 > DIRECT_MAX) {
+      dtab = undefined
+      return false
+    }
+    if (dtab !== undefined && a === dmin && b < dmin + dtab.length) return true
+    const t = new Int32Array(b - a + 1).fill(-1)
+    for (let c = 0; c < count; c++) t[vals[c]! - a] = c
+    dtab = t
+    dmin = a
+    return true
+  }
+  let wide = false
+  return {
+    // out[i] = code + 1, 0 for null
+    encode: (col, sel, out) => {
+      const v = col.values as Int32Array | Int16Array | Int8Array | Uint8Array | Uint16Array
+      const validity = col.nullCount === 0 ? null : col.validity
+      const n = out.length
+      if (!wide) {
+        let lo = Infinity
+        let hi = -Infinity
+        for (let i = 0; i < n; i++) {
+          const r = sel === undefined ? i : sel[i]!
+          if (validity !== null && (validity[r >> 3]! & (1 << (r & 7))) === 0) continue
+          const x = v[r]!
+          if (x < lo) lo = x
+          if (x > hi) hi = x
+        }
+        if (lo > hi || cover(lo, hi)) {
+          for (let i = 0; i < n; i++) {
+            const r = sel === undefined ? i : sel[i]!
+            if (validity !== null && (validity[r >> 3]! & (1 << (r & 7))) === 0) {
+              out[i] = 0
+              continue
+            }
+            const x = v[r]!
+            let c = dtab![x - dmin]!
+            if (c < 0) {
+              // a new value: into the hash table too (so a later switch to hashing keeps the codes)
+              let q = Math.imul(x, 0x9e3779b1) >>> 0
+              q = (q ^ (q >>> 15)) & mask
+              while (slots[q]! >= 0) q = (q + 1) & mask
+              c = insert(x, q)
+              dtab![x - dmin] = c
+            }
+            out[i] = c + 1
+          }
+          return
+        }
+        wide = true
+      }
+      for (let i = 0; i < n; i++) {
+        const r = sel === undefined ? i : sel[i]!
+        if (validity !== null && (validity[r >> 3]! & (1 << (r & 7))) === 0) {
+          out[i] = 0
+          continue
+        }
+        const x = v[r]!
+        let q = Math.imul(x, 0x9e3779b1) >>> 0
+        q = (q ^ (q >>> 15)) & mask
+        let c = -1
+        for (;;) {
+          const s = slots[q]!
+          if (s < 0) break
+          if (vals[s] === x) {
+            c = s
+            break
+          }
+          q = (q + 1) & mask
+        }
+        if (c < 0) c = insert(x, q)
+        out[i] = c + 1
+      }
+    },
+    values: () => vals.subarray(0, count)
+  }
+}
+
+/** Codes + 1 of a Utf8 key through its `KeyDict` (0 for null). */
+const utf8Codes = (d: KeyDict, col: Column, sel: Int32Array | undefined, out: Int32Array): void => {
+  const c = d.encode(col, sel)
+  const v = c.values as Int32Array
+  const validity = c.nullCount === 0 ? null : c.validity
+  for (let i = 0; i < out.length; i++) out[i] = validity !== null && (validity[i >> 3]! & (1 << (i & 7))) === 0 ? 0 : v[i]! + 1
+}
+
+const TWO32 = 2 ** 32
+
+export interface Direct {
+  /** Accumulates the rows of one batch (all, or those `sel` lists) given its key and input columns. */
+  readonly add: (keys: ReadonlyArray<Column>, inputs: ReadonlyArray<Column | undefined>, sel: Int32Array | undefined, n: number) => void
+  /** Number of groups so far. */
+  readonly groups: () => number
+  /** The key columns (in `keyTypes`) and one column per aggregation (Int64 sums of integers and counts, Float64 otherwise). */
+  readonly finish: () => { readonly keys: ReadonlyArray<Column>; readonly aggs: ReadonlyArray<Column> }
+}
+
+export const make = (
+  keyTypes: ReadonlyArray<DataType>,
+  aggs: ReadonlyArray<{ readonly kind: DirectKind; readonly input: DataType | undefined }>
+): Direct => {
+  const K = keyTypes.length
+  const enc = keyTypes.map((t) => (t._tag === "Utf8" ? { utf8: KD.make() } : { int: intCodes() }))
+  const intSum = aggs.map((a) => a.kind === "sum" && a.input !== undefined && DT.isInteger(a.input))
+  // the table: slots of group ids; keys per group (K codes + 1), contiguous
+  let mask = 1023
+  let slots = new Int32Array(mask + 1).fill(-1)
+  let hashes = new Int32Array(256)
+  let keyStore = new Int32Array(256 * K)
+  let cap = 256
+  let G = 0
+  // accumulators: a (sum, lo, count) and b (hi, n) per aggregation
+  let accA = aggs.map(() => new Float64Array(cap))
+  let accB = aggs.map(() => new Float64Array(cap))
+  let codes = Array.from({ length: K }, () => new Int32Array(0))
+  let gids = new Int32Array(0)
+  let hashed = false
+
+  const grow = () => {
+    const c2 = cap * 2
+    const h = new Int32Array(c2)
+    h.set(hashes)
+    hashes = h
+    const ks = new Int32Array(c2 * K)
+    ks.set(keyStore)
+    keyStore = ks
+    accA = accA.map((a) => {
+      const b = new Float64Array(c2)
+      b.set(a)
+      return b
+    })
+    accB = accB.map((a) => {
+      const b = new Float64Array(c2)
+      b.set(a)
+      return b
+    })
+    cap = c2
+  }
+
+  const rehash = () => {
+    mask = mask * 2 + 1
+    slots = new Int32Array(mask + 1).fill(-1)
+    for (let g = 0; g < G; g++) {
+      let q = hashes[g]! & mask
+      while (slots[q]! >= 0) q = (q + 1) & mask
+      slots[q] = g
+    }
+  }
+
+  // direct group table over the key codes' ranges (mixed radix, powers of two), while their product is small
+  let bits: Array<number> = Array.from({ length: K }, () => 0)
+  let direct: Int32Array | undefined = new Int32Array(1).fill(-1)
+  const DIRECT_BITS = 22
+  /** Widens the direct table so every key's codes of this batch fit; false when it would get too large. */
+  const fitDirect = (n: number): boolean => {
+    if (direct === undefined) return false
+    const need = bits.slice()
+    for (let j = 0; j < K; j++) {
+      const cj = codes[j]!
+      let m = 0
+      for (let i = 0; i < n; i++) if (cj[i]! > m) m = cj[i]!
+      while (m >= 1 << need[j]!) need[j]!++
+    }
+    if (need.every((b, j) => b === bits[j])) return true
+    const total = need.reduce((a, b) => a + b, 0)
+    if (total > DIRECT_BITS) {
+      direct = undefined
+      return false
+    }
+    const t = new Int32Array(1 << total).fill(-1)
+    for (let g = 0; g < G; g++) {
+      let idx = 0
+      for (let j = 0; j < K; j++) idx = (idx << need[j]!) | keyStore[g * K + j]!
+      t[idx] = g
+    }
+    direct = t
+    bits = need
+    return true
+  }
+
+  const assign = (n: number) => {
+    if (fitDirect(n)) {
+      const t = direct!
+      for (let i = 0; i < n; i++) {
+        let idx = 0
+        for (let j = 0; j < K; j++) idx = (idx << bits[j]!) | codes[j]![i]!
+        let g = t[idx]!
+        if (g < 0) {
+          g = G++
+          if (g === cap) grow()
+          for (let j = 0; j < K; j++) keyStore[g * K + j] = codes[j]![i]!
+          t[idx] = g
+        }
+        gids[i] = g
+      }
+      return
+    }
+    if (!hashed) {
+      // leaving the direct table: index the groups so far in the hash table
+      hashed = true
+      for (let g = 0; g < G; g++) {
+        let h = 0x9747b28c
+        for (let j = 0; j < K; j++) h = Math.imul(h ^ keyStore[g * K + j]!, 0x01000193)
+        h ^= h >>> 15
+        h = Math.imul(h, 0x2c1b3c6d)
+        h ^= h >>> 12
+        hashes[g] = h
+      }
+      while (2 * G > mask) mask = mask * 2 + 1
+      slots = new Int32Array(mask + 1).fill(-1)
+      for (let g = 0; g < G; g++) {
+        let q = hashes[g]! & mask
+        while (slots[q]! >= 0) q = (q + 1) & mask
+        slots[q] = g
+      }
+    }
+    for (let i = 0; i < n; i++) {
+      let h = 0x9747b28c
+      for (let j = 0; j < K; j++) h = Math.imul(h ^ codes[j]![i]!, 0x01000193)
+      h ^= h >>> 15
+      h = Math.imul(h, 0x2c1b3c6d)
+      h ^= h >>> 12
+      let q = h & mask
+      let g = -1
+      for (;;) {
+        const s = slots[q]!
+        if (s < 0) break
+        if (hashes[s] === h) {
+          let j = 0
+          while (j < K && keyStore[s * K + j] === codes[j]![i]) j++
+          if (j === K) {
+            g = s
+            break
+          }
+        }
+        q = (q + 1) & mask
+      }
+      if (g < 0) {
+        g = G++
+        if (g === cap) grow()
+        hashes[g] = h
+        for (let j = 0; j < K; j++) keyStore[g * K + j] = codes[j]![i]!
+        slots[q] = g
+        if (2 * G > mask) rehash()
+      }
+      gids[i] = g
+    }
+  }
+
+  /**
+   * Carry of integer sums: lo (A) back below 2^32 in magnitude, the excess into hi (B, in units of 2^32); between
+   * two carries at most 2^20 values of magnitude < 2^32 are added, so lo stays below 2^53 and every addition is exact.
+   */
+  const carryInto = (A: Float64Array, B: Float64Array) => {
+    for (let g = 0; g < G; g++) {
+      const lo = A[g]!
+      if (lo >= TWO32 || lo <= -TWO32) {
+        const c = Math.trunc(lo / TWO32)
+        B[g] = B[g]! + c
+        A[g] = lo - c * TWO32
+      }
+    }
+  }
+
+  const add: Direct["add"] = (keys, inputs, sel, n) => {
+    if (gids.length < n) {
+      gids = new Int32Array(n)
+      codes = codes.map(() => new Int32Array(n))
+    }
+    for (let j = 0; j < K; j++) {
+      const out = codes[j]!.subarray(0, n)
+      const e = enc[j]!
+      if ("utf8" in e) utf8Codes(e.utf8, keys[j]!, sel, out)
+      else e.int.encode(keys[j]!, sel, out)
+    }
+    assign(n)
+    aggs.forEach((a, k) => {
+      const A = accA[k]!
+      const B = accB[k]!
+      if (a.kind === "len") {
+        for (let i = 0; i < n; i++) A[gids[i]!]!++
+        return
+      }
+      const x = inputs[k]!
+      const validity = x.nullCount === 0 ? null : x.validity
+      if (a.kind === "count") {
+        for (let i = 0; i < n; i++) {
+          const r = sel === undefined ? i : sel[i]!
+          if (validity === null || (validity[r >> 3]! & (1 << (r & 7))) !== 0) A[gids[i]!]!++
+        }
+        return
+      }
+      const v = x.values as ArrayLike<number>
+      if (validity === null && a.kind === "mean") {
+        if (sel === undefined)
+          for (let i = 0; i < n; i++) {
+            const g = gids[i]!
+            A[g] = A[g]! + v[i]!
+            B[g]!++
+          }
+        else
+          for (let i = 0; i < n; i++) {
+            const g = gids[i]!
+            A[g] = A[g]! + v[sel[i]!]!
+            B[g]!++
+          }
+        return
+      }
+      if (validity === null && n <= 1 << 20) {
+        if (sel === undefined)
+          for (let i = 0; i < n; i++) {
+            const g = gids[i]!
+            A[g] = A[g]! + v[i]!
+          }
+        else
+          for (let i = 0; i < n; i++) {
+            const g = gids[i]!
+            A[g] = A[g]! + v[sel[i]!]!
+          }
+        if (intSum[k]) carryInto(A, B)
+        return
+      }
+      const carry = () => carryInto(A, B)
+      for (let i = 0; i < n; i++) {
+        const r = sel === undefined ? i : sel[i]!
+        if (validity !== null && (validity[r >> 3]! & (1 << (r & 7))) === 0) continue
+        const g = gids[i]!
+        A[g] = A[g]! + v[r]!
+        if (a.kind === "mean") B[g]!++
+        else if (intSum[k] && (i & 0xfffff) === 0xfffff) carry()
+      }
+      if (intSum[k]) carry()
+    })
+  }
+
+  const finish: Direct["finish"] = () => {
+    const keyCols = keyTypes.map((t, j) => {
+      const v = new Int32Array(G)
+      const validity = new Uint8Array((G + 7) >> 3)
+      for (let g = 0; g < G; g++) {
+        const c = keyStore[g * K + j]!
+        if (c > 0) {
+          v[g] = c - 1
+          validity[g >> 3]! |= 1 << (g & 7)
+        }
+      }
+      const e = enc[j]!
+      if ("utf8" in e) return e.utf8.decode(C.make(DT.Int32, G, v, validity))
+      const vals = e.int.values()
+      const out = C.allocValues(t, G) as Int32Array
+      for (let g = 0; g < G; g++) out[g] = keyStore[g * K + j]! > 0 ? vals[v[g]!]! : 0
+      return C.make(t, G, out, validity)
+    })
+    const aggCols = aggs.map((a, k) => {
+      const A = accA[k]!
+      const B = accB[k]!
+      if (a.kind === "len" || a.kind === "count") {
+        const out = new BigInt64Array(G)
+        for (let g = 0; g < G; g++) out[g] = BigInt(A[g]!)
+        return C.make(DT.Int64, G, out, null)
+      }
+      if (a.kind === "mean") {
+        const out = new Float64Array(G)
+        const validity = new Uint8Array((G + 7) >> 3)
+        for (let g = 0; g < G; g++) {
+          if (B[g]! > 0) {
+            out[g] = A[g]! / B[g]!
+            validity[g >> 3]! |= 1 << (g & 7)
+          }
+        }
+        return C.make(DT.Float64, G, out, validity)
+      }
+      if (intSum[k]) {
+        const out = new BigInt64Array(G)
+        for (let g = 0; g < G; g++) out[g] = BigInt.asIntN(64, BigInt(B[g]!) * 4294967296n + BigInt(A[g]!))
+        return C.make(DT.Int64, G, out, null)
+      }
+      return C.make(DT.Float64, G, A.slice(0, G), null)
+    })
+    return { keys: keyCols, aggs: aggCols }
+  }
+
+  return { add, groups: () => G, finish }
+}
