@@ -14,12 +14,19 @@
  * BigInt64Array, Utf8 in Arrow offsets+bytes, Date as days), so its numbers are a conservative comparison.
  *
  * The parsers csv-parse, papaparse and udsv are devDependencies used only by this script.
+ *
+ * Peers (issue 3): DuckDB (`CREATE TABLE … AS SELECT * FROM read_csv(…)`, 2 threads, types auto-detected) and
+ * nodejs-polars (`readCSV(path, { tryParseDates: true })`) read from the file, as polaroid's public
+ * `Source.readCsv` does; the JS parsers and the `parseBytes` rows start from the bytes already in memory. Best of
+ * `--runs` (default 3) after one warm-up run, the readers interleaved (rep 1 of each, then rep 2, …). Writes the `## CSV read` section of
+ * bench/RESULTS.md after the `<!-- other-suites -->` marker (after `## Parquet read`); `--no-write` only prints.
  */
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { performance } from "node:perf_hooks"
 import { DuckDBInstance } from "@duckdb/node-api"
+import { NodeServices } from "@effect/platform-node"
+import pl from "nodejs-polars"
 import { parse as csvParseSync } from "csv-parse/sync"
 import { Effect, Stream } from "effect"
 import { Csv } from "effect/encoding"
@@ -27,6 +34,8 @@ import Papa from "papaparse"
 import { inferSchema, initParser } from "udsv"
 import { parseBytes } from "../src/internal/csv/read.ts"
 import { makeSpans, tokenize } from "../src/internal/csv/tokenizer.ts"
+import * as Source from "../src/Source/index.ts"
+import { effectiveCores, fmtRate, loadAvg, machine, timeInterleaved, version, writeSection } from "./sections.ts"
 
 const args = process.argv.slice(2)
 const flag = (name: string): string | undefined => {
@@ -35,7 +44,10 @@ const flag = (name: string): string | undefined => {
 }
 const runs = Number(flag("--runs") ?? "3")
 const only = flag("--only")?.split(",")
-const positional = args.filter((a, i) => !a.startsWith("--") && (i === 0 || !args[i - 1]!.startsWith("--")))
+const WRITE = !args.includes("--no-write")
+const positional = args.filter(
+  (a, i) => !a.startsWith("--") && (i === 0 || !args[i - 1]!.startsWith("--") || args[i - 1] === "--no-write")
+)
 
 const generate = async (file: string): Promise<void> => {
   fs.mkdirSync(path.dirname(file), { recursive: true })
@@ -81,9 +93,31 @@ const rowsToColumns = (rows: ReadonlyArray<ReadonlyArray<string>>): Cols => {
 
 const decodeText = (): string => new TextDecoder().decode(bytes)
 
+const duck = await DuckDBInstance.create(":memory:", { threads: "2" })
+const dconn = await duck.connect()
+const sqlFile = file.replaceAll("'", "''")
+
+/** Engines that read the file themselves. */
+const FROM_FILE = new Set(["polaroid readCsv", "DuckDB", "nodejs-polars"])
+
 const parsers: Record<string, () => Promise<number>> = {
+  /** polaroid's public reader: the file → a Frame (Int64, Float64, Utf8, Date, Boolean), dates parsed. */
+  "polaroid readCsv": async () =>
+    (
+      await Effect.runPromise(
+        Source.readCsv(file, { tryParseDates: true }).pipe(Effect.provide(NodeServices.layer))
+      )
+    ).height,
+  /** DuckDB's parallel CSV reader into an in-memory table (types and dates auto-detected). */
+  DuckDB: async () => {
+    await dconn.run(`CREATE OR REPLACE TABLE t AS SELECT * FROM read_csv('${sqlFile}')`)
+    const n = Number((await dconn.runAndReadAll("SELECT count(*) FROM t")).getRows()[0]![0])
+    await dconn.run("DROP TABLE t")
+    return n
+  },
+  "nodejs-polars": async () => pl.readCSV(file, { tryParseDates: true }).height,
   /** polaroid: bytes → typed columns (Int64, Float64, Utf8, Date, Boolean) with inference, no JS strings. */
-  polaroid: async () => {
+  "polaroid parseBytes": async () => {
     const r = parseBytes(bytes, { tryParseDates: true }, "bench")
     if (r._tag === "Failure") throw new Error(r.failure.message)
     return r.success.height
@@ -144,22 +178,49 @@ const parsers: Record<string, () => Promise<number>> = {
   }
 }
 
-console.log(`file: ${file} (${mb.toFixed(1)} MB), node ${process.version}, best of ${runs}`)
-for (const [name, run] of Object.entries(parsers)) {
-  if (only !== undefined && !only.includes(name)) continue
-  let best = Infinity
-  let rows = 0
-  try {
-    for (let k = 0; k < runs; k++) {
-      globalThis.gc?.()
-      const t0 = performance.now()
-      rows = await run()
-      best = Math.min(best, performance.now() - t0)
-    }
-    console.log(
-      `${name.padEnd(16)} ${(best / 1000).toFixed(2).padStart(6)} s  ${(mb / (best / 1000)).toFixed(0).padStart(5)} MB/s  rows=${rows}`
-    )
-  } catch (e) {
-    console.log(`${name.padEnd(16)} failed: ${e instanceof Error ? e.message : String(e)}`)
-  }
-}
+const loadBefore = loadAvg()
+const coresBefore = await effectiveCores()
+const started = new Date()
+console.log(`file: ${file} (${mb.toFixed(1)} MB), node ${process.version}, best of ${runs}; load ${loadBefore}`)
+const chosen = Object.entries(parsers).filter(([name]) => only === undefined || only.includes(name))
+const results = await timeInterleaved(chosen, runs)
+for (const [name, t] of results)
+  console.log(
+    `${name.padEnd(20)} ${t.error !== undefined ? `failed: ${t.error}` : `${(t.ms / 1000).toFixed(2).padStart(6)} s  ${(mb / (t.ms / 1000)).toFixed(0).padStart(5)} MB/s  rows=${t.rows}`}`
+  )
+const loadAfter = loadAvg()
+const coresAfter = await effectiveCores()
+dconn.closeSync()
+
+const expected = results.find(([n]) => n === "DuckDB")?.[1].rows
+const peers = results.filter(([n]) => n === "DuckDB" || n === "nodejs-polars").map(([, t]) => t.ms)
+const bestPeer = peers.length > 0 ? Math.min(...peers) : Number.NaN
+const body = [
+  "## CSV read",
+  "",
+  `Run: ${started.toISOString().slice(0, 16).replace("T", " ")} UTC, \`node --conditions=source bench/csv-read.ts\`` +
+    ` (\`npm run bench -- csv\`), all readers in one process, best of ${runs} after a warm-up run, the readers` +
+    " interleaved (rep 1 of each, then rep 2, …).",
+  `Machine: ${machine()}. **Load average (1, 5, 15 min): ${loadBefore} before, ${loadAfter} after**: the machine is` +
+    " shared with other jobs, so absolute times are noisy; compare within this table." +
+    ` Cores this process could use (CPU seconds per second that ${os.availableParallelism()} spinning threads got):` +
+    ` ${coresBefore.toFixed(2)} before, ${coresAfter.toFixed(2)} after.`,
+  `Input: ${path.basename(file)}, written by DuckDB, ${mb.toFixed(1)} MB, 1.6M rows × 8 columns (2 integer, 2 float,` +
+    " 2 string, ISO date, boolean). MB/s = file bytes per second of wall time. polaroid reads on one thread (no" +
+    " parallel CSV path yet); DuckDB runs with 2 threads, nodejs-polars on all cores. The JS parsers start from the" +
+    " bytes in memory and end with one array per column (numbers converted); see the header of bench/csv-read.ts.",
+  `Versions: @duckdb/node-api ${version("@duckdb/node-api")}, nodejs-polars ${version("nodejs-polars")},` +
+    ` udsv ${version("udsv")}, papaparse ${version("papaparse")}, csv-parse ${version("csv-parse")}.`,
+  "",
+  "| reader | input | ms | CPU ms | MB/s | rows/s | rows | vs fastest of DuckDB/polars |",
+  "| --- | --- | ---: | ---: | ---: | ---: | --- | ---: |",
+  ...results.map(([name, t]) => {
+    const input = FROM_FILE.has(name) ? "file" : "bytes in memory"
+    if (t.error !== undefined) return `| ${name} | ${input} | – | – | – | – | error: ${t.error} | – |`
+    const ok = expected === undefined || t.rows === expected ? "ok" : `**${t.rows} ≠ ${expected}**`
+    return `| ${name} | ${input} | ${t.ms.toFixed(0)} | ${t.cpuMs.toFixed(0)} | ${(mb / (t.ms / 1000)).toFixed(0)} | ${fmtRate((t.rows / t.ms) * 1000)} | ${ok} | ${(t.ms / bestPeer).toFixed(2)}× |`
+  }),
+  ""
+].join("\n")
+console.log(`\n${body}`)
+if (WRITE && only === undefined) writeSection("csv-read", body, "parquet-read")

@@ -1,30 +1,50 @@
 /**
- * Parquet decode throughput: parquet-wasm (arrow-rs → Arrow IPC → Frame, our fast path) against hyparquet +
- * hyparquet-compressors (columnar `onChunk`, our fallback), on vega-datasets flights-3m (13.5 MB, ZSTD, Polars)
- * and on a ~100 MB snappy file that DuckDB writes into bench/data/ (gitignored) on first run.
+ * Parquet read throughput (issue 3): a ~100 MB snappy Parquet file written by DuckDB (1.9M rows × 8 columns:
+ * BIGINT, DOUBLE, INTEGER, short VARCHAR, TIMESTAMP, INTEGER with nulls, BOOLEAN, 32-char VARCHAR; 16 row groups)
+ * read from disk into each engine's in-memory table, all engines in this one process, one after the other:
  *
- * Run: node bench/parquet-read.ts [--rows N] [--reps K]
- * MB/s is file bytes (compressed) per second of wall time, best of K runs after one warm-up; rows/s likewise.
+ * - polaroid `Source.readParquet` (public API) with `threads: 1` and with the default (`os.availableParallelism()`:
+ *   row groups decoded by worker threads plus the calling thread), and with 2 of 8 columns;
+ * - parquet-wasm alone (`readParquet` → Arrow IPC → apache-arrow `Table`, the same decoder without our Frame);
+ * - hyparquet alone (+ hyparquet-compressors; columnar `onChunk`, raw JS arrays, no table built);
+ * - DuckDB (`CREATE TABLE … AS SELECT * FROM read_parquet(…)`, threads = 2, an in-memory table);
+ * - nodejs-polars `readParquet(path)` (a DataFrame; Rust, uses all cores).
+ *
+ * MB/s = file bytes (compressed, on disk; the file is in the page cache) per second of wall time; best of `--reps`
+ * (default 5) after one warm-up run, the engines interleaved (rep 1 of every engine, then rep 2, …) so that bursts
+ * of load from other jobs hit all of them alike. Every engine's row count is checked. Writes the `## Parquet read` section of
+ * bench/RESULTS.md (after the `<!-- other-suites -->` marker); `--no-write` only prints.
+ *
+ * Run: `./node_modules/.bin/node --conditions=source bench/parquet-read.ts [--rows N] [--reps K] [--no-write]`
+ * (or `npm run bench -- parquet`). The input is generated into bench/data/ (gitignored) on first use.
  */
 import { DuckDBInstance } from "@duckdb/node-api"
+import { NodeServices } from "@effect/platform-node"
+import * as A from "apache-arrow"
+import { Effect } from "effect"
 import { parquetRead } from "hyparquet"
 import { compressors } from "hyparquet-compressors"
-import { existsSync, mkdirSync, readFileSync } from "node:fs"
+import pl from "nodejs-polars"
+import { existsSync, mkdirSync, statSync } from "node:fs"
+import { readFile } from "node:fs/promises"
 import * as path from "node:path"
-import { fileURLToPath } from "node:url"
-import { decode } from "../src/internal/parquet/read.ts"
+import * as Parallel from "../src/internal/parquet/parallel.ts"
+import * as W from "../src/internal/parquet/wasm.ts"
+import * as Source from "../src/Source/index.ts"
+import { effectiveCores, fmtRate, loadAvg, machine, type Timing, timeInterleaved, version, writeSection } from "./sections.ts"
 
-const here = path.dirname(fileURLToPath(import.meta.url))
+const here = import.meta.dirname
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`)
   return i >= 0 ? Number(process.argv[i + 1]) : dflt
 }
 const ROWS = arg("rows", 1_900_000)
-const REPS = arg("reps", 3)
+const REPS = arg("reps", 5)
+const WRITE = !process.argv.includes("--no-write")
 
-const bigFile = path.join(here, "data", `duckdb-snappy-${ROWS}.parquet`)
-if (!existsSync(bigFile)) {
-  mkdirSync(path.dirname(bigFile), { recursive: true })
+const file = path.join(here, "data", `duckdb-snappy-${ROWS}.parquet`)
+if (!existsSync(file)) {
+  mkdirSync(path.dirname(file), { recursive: true })
   const db = await (await DuckDBInstance.create(":memory:")).connect()
   await db.run(`COPY (
       SELECT i::BIGINT AS id, random() AS x, (i % 1000)::INTEGER AS k, 'sym_' || (i % 5000)::VARCHAR AS sym,
@@ -32,57 +52,113 @@ if (!existsSync(bigFile)) {
         CASE WHEN i % 7 = 0 THEN NULL ELSE (random() * 1e6)::INTEGER END AS n,
         (i % 3 = 0) AS flag, md5(i::VARCHAR) AS h
       FROM range(${ROWS}) t(i))
-    TO '${bigFile}' (FORMAT parquet, COMPRESSION snappy)`)
+    TO '${file}' (FORMAT parquet, COMPRESSION snappy)`)
 }
+const bytesOnDisk = statSync(file).size
+const mb = bytesOnDisk / 1e6
+const threads = Parallel.defaultThreads()
 
-const files = [path.resolve(here, "../../shared/data/parquet/vega-datasets/flights-3m.parquet"), bigFile].filter((f) =>
-  existsSync(f)
+const duck = await DuckDBInstance.create(":memory:", { threads: "2" })
+const dconn = await duck.connect()
+const sqlPath = file.replaceAll("'", "''")
+const expected = Number((await dconn.runAndReadAll(`SELECT count(*) FROM read_parquet('${sqlPath}')`)).getRows()[0]![0])
+const rowGroups = Number(
+  (await dconn.runAndReadAll(`SELECT count(DISTINCT row_group_id) FROM parquet_metadata('${sqlPath}')`)).getRows()[0]![0]
 )
 
-const time = async (f: () => Promise<number>) => {
-  await f() // warm-up (wasm tier-up, JIT)
-  let best = Number.POSITIVE_INFINITY
-  let rows = 0
-  for (let r = 0; r < REPS; r++) {
-    const t0 = performance.now()
-    rows = await f()
-    best = Math.min(best, performance.now() - t0)
-  }
-  return { ms: best, rows }
-}
+const readPolaroid = (options: Source.ReadParquetOptions) => async () =>
+  (await Effect.runPromise(Source.readParquet(file, options).pipe(Effect.provide(NodeServices.layer)))).height
 
-const hyparquetColumnar = async (bytes: Uint8Array) => {
-  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer
-  let values = 0
-  await parquetRead({
-    file,
-    compressors,
-    onChunk: (c) => {
-      values += c.columnData.length
+const engines: ReadonlyArray<readonly [string, () => Promise<number>]> = [
+  ["polaroid `readParquet`, threads: 1", readPolaroid({ threads: 1 })],
+  [`polaroid \`readParquet\`, default threads (${threads})`, readPolaroid({})],
+  [
+    "parquet-wasm alone → apache-arrow Table",
+    async () => {
+      const pw = await W.instance()
+      const bytes = await readFile(file)
+      const t = pw.readParquet(bytes, { batchSize: 122_880 })
+      return A.tableFromIPC(t.intoIPCStream()).numRows
     }
-  })
-  return values
-}
+  ],
+  [
+    "hyparquet alone (onChunk, JS arrays)",
+    async () => {
+      const buf = await readFile(file)
+      const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer
+      let rows = 0
+      await parquetRead({
+        file: ab,
+        compressors,
+        onChunk: (c) => {
+          if (c.columnName === "id") rows += c.rowEnd - c.rowStart
+        }
+      })
+      return rows
+    }
+  ],
+  [
+    "DuckDB (CREATE TABLE AS read_parquet, 2 threads)",
+    async () => {
+      await dconn.run(`CREATE OR REPLACE TABLE t AS SELECT * FROM read_parquet('${sqlPath}')`)
+      const n = Number((await dconn.runAndReadAll("SELECT count(*) FROM t")).getRows()[0]![0])
+      await dconn.run("DROP TABLE t")
+      return n
+    }
+  ],
+  ["nodejs-polars `readParquet`", async () => pl.readParquet(file).height],
+  ["polaroid, 2 of 8 columns (x, sym), threads: 1", async () => readPolaroid({ columns: ["x", "sym"], threads: 1 })()],
+  ["polaroid, 2 of 8 columns (x, sym), default threads", async () => readPolaroid({ columns: ["x", "sym"] })()],
+  ["nodejs-polars, 2 of 8 columns", async () => pl.readParquet(file, { columns: ["x", "sym"] }).height]
+]
 
-console.log(`| file | MB | rows | decoder | ms | MB/s | rows/s |`)
-console.log(`| --- | --- | --- | --- | --- | --- | --- |`)
-for (const file of files) {
-  const bytes = new Uint8Array(readFileSync(file))
-  const mb = bytes.byteLength / 1e6
-  const runs: Array<[string, () => Promise<number>]> = [
-    ["parquet-wasm → Frame (readParquet fast path)", async () => (await decode(bytes, {}, { decoder: "wasm" })).frame.height],
-    [
-      "parquet-wasm → Frame, 2 columns",
-      async () => (await decode(bytes, { columns: file.includes("flights") ? ["delay", "origin"] : ["x", "sym"] }, { decoder: "wasm" })).frame.height
-    ],
-    ["hyparquet onChunk (raw JS arrays)", async () => hyparquetColumnar(bytes)],
-    ["hyparquet → Frame (fallback path)", async () => (await decode(bytes, {}, { decoder: "hyparquet" })).frame.height]
-  ]
-  for (const [name, f] of runs) {
-    const { ms } = await time(f)
-    const rows = (await decode(bytes, {}, { decoder: "wasm" })).frame.height
-    console.log(
-      `| ${path.basename(file)} | ${mb.toFixed(1)} | ${rows} | ${name} | ${ms.toFixed(0)} | ${(mb / (ms / 1000)).toFixed(0)} | ${((rows / ms) * 1000 / 1e6).toFixed(1)}M |`
-    )
-  }
+const loadBefore = loadAvg()
+const coresBefore = await effectiveCores()
+const started = new Date()
+console.log(`file: ${file} (${mb.toFixed(1)} MB, ${expected} rows, ${rowGroups} row groups); load ${loadBefore}`)
+const results = await timeInterleaved(engines, REPS)
+for (const [name, t] of results) {
+  console.log(
+    `${name.padEnd(58)} ${t.error ?? `${t.ms.toFixed(0).padStart(6)} ms  ${(mb / (t.ms / 1000)).toFixed(0).padStart(5)} MB/s  rows ${t.rows}`}`
+  )
 }
+const loadAfter = loadAvg()
+const coresAfter = await effectiveCores()
+await Parallel.shutdownIdle()
+
+const polars = results.find(([n]) => n === "nodejs-polars `readParquet`")![1]
+const duckdb = results.find(([n]) => n.startsWith("DuckDB"))![1]
+const bestPeer = Math.min(polars.ms, duckdb.ms)
+const rowsNote = (t: Timing, full: boolean) =>
+  t.error !== undefined ? `error: ${t.error}` : t.rows === expected ? "ok" : full ? `**${t.rows} ≠ ${expected}**` : "ok"
+
+const lines = [
+  "## Parquet read",
+  "",
+  `Run: ${started.toISOString().slice(0, 16).replace("T", " ")} UTC, \`node --conditions=source bench/parquet-read.ts\`` +
+    ` (\`npm run bench -- parquet\`), all engines in one process, best of ${REPS} after a warm-up, the engines interleaved (rep 1 of each, then rep 2, …).`,
+  `Machine: ${machine()}. **Load average (1, 5, 15 min): ${loadBefore} before, ${loadAfter} after**: the machine is` +
+    " shared with other jobs, so absolute times are noisy; compare within this table." +
+    ` **Cores this process could use** (CPU seconds per second that ${threads} spinning threads got):` +
+    ` ${coresBefore.toFixed(2)} before, ${coresAfter.toFixed(2)} after (${threads}.00 on an idle machine): the` +
+    " parallel decode cannot beat the single-thread one by more than that.",
+  `Input: ${path.basename(file)}, written by DuckDB (snappy), ${mb.toFixed(1)} MB, ${(expected / 1e6).toFixed(1)}M rows ×` +
+    ` 8 columns (BIGINT, DOUBLE, INTEGER, VARCHAR ×2, TIMESTAMP, INTEGER with nulls, BOOLEAN), ${rowGroups} row groups.` +
+    " MB/s = file bytes per second of wall time (file in the page cache, read included); CPU = process CPU time of" +
+    " that run, all threads.",
+  `Versions: parquet-wasm ${version("parquet-wasm")}, hyparquet ${version("hyparquet")}, @duckdb/node-api` +
+    ` ${version("@duckdb/node-api")}, nodejs-polars ${version("nodejs-polars")}, apache-arrow ${version("apache-arrow")}.`,
+  "",
+  "| reader | ms | CPU ms | MB/s | rows/s | rows | vs fastest of DuckDB/polars |",
+  "| --- | ---: | ---: | ---: | ---: | --- | ---: |",
+  ...results.map(([name, t]) => {
+    const full = !name.includes("2 of 8")
+    if (t.error !== undefined) return `| ${name} | – | – | – | – | error: ${t.error} | – |`
+    return `| ${name} | ${t.ms.toFixed(0)} | ${t.cpuMs.toFixed(0)} | ${(mb / (t.ms / 1000)).toFixed(0)} | ${fmtRate((t.rows / t.ms) * 1000)} | ${rowsNote(t, full)} | ${full ? `${(t.ms / bestPeer).toFixed(2)}×` : "–"} |`
+  }),
+  ""
+]
+const body = lines.join("\n")
+console.log(`\n${body}`)
+if (WRITE) writeSection("parquet-read", body)
+dconn.closeSync()

@@ -7,7 +7,9 @@
  *   npm run bench -- parquet csv dbbench   # several; "all" runs every script
  *
  * Scripts: dbbench (bench/dbbench/suite.ts: db-benchmark groupby q1–q10 and join q1–q5 against DuckDB,
- * nodejs-polars and arquero; writes bench/RESULTS.md), parquet-read.ts, csv-read.ts, groupby-micro.ts. Each
+ * nodejs-polars and arquero; writes bench/RESULTS.md), parquet-read.ts and csv-read.ts (a ~100 MB file into
+ * polaroid, DuckDB, nodejs-polars and the JS decoders/parsers; each writes its own section of bench/RESULTS.md
+ * after the `<!-- other-suites -->` marker: `npm run bench -- parquet csv`), groupby-micro.ts. Each
  * generates its input data (with DuckDB) under bench/data/ (gitignored) on first use and prints its results; speed
  * claims are ratios against the peers measured in the same run. Flags (`--…`) go to the db-benchmark suite.
  */

@@ -12,6 +12,7 @@ import { readFallback } from "./fallback.ts"
 import { cleanMessage, errorText, ParquetFailure } from "./failure.ts"
 import { type Footer, readFooter } from "./meta.ts"
 import type { PNode } from "./schema.ts"
+import * as P from "./parallel.ts"
 import * as W from "./wasm.ts"
 
 export interface ReadOptions {
@@ -19,6 +20,11 @@ export interface ReadOptions {
   readonly columns?: ReadonlyArray<string> | undefined
   /** Row-group indexes (0-based) to decode; all when absent. Rows come in file order. */
   readonly rowGroups?: ReadonlyArray<number> | undefined
+  /**
+   * Decoding threads, the calling thread included (default `os.availableParallelism()`); 1 decodes on the calling
+   * thread only. Workers are used only for files of at least 8 MiB with two or more selected row groups.
+   */
+  readonly threads?: number | undefined
 }
 
 export type Decoder = "wasm" | "hyparquet"
@@ -30,6 +36,10 @@ export interface InternalOptions {
   readonly chunkBytes?: number
   /** Size guard per row group (tests lower it). */
   readonly maxRowGroupBytes?: number
+  /** Worker pool to decode row groups in parallel (the caller closes or aborts it); one per call when absent. */
+  readonly pool?: P.Pool | undefined
+  /** Minimum file size for the parallel path (tests lower it). */
+  readonly minParallelBytes?: number
 }
 
 /** Above this many uncompressed bytes of selected column data, one row group is refused (wasm32 has 4 GiB). */
@@ -139,23 +149,49 @@ const project = (frame: Frame, nodes: ReadonlyArray<PNode>): Frame => {
   )
 }
 
-const readWasm = async (bytes: Uint8Array, footer: Footer, sel: Selection): Promise<Frame> => {
+/** Number of threads a read may use (validated: a positive integer, else the default). */
+const threadsOf = (options: ReadOptions, internal: InternalOptions): number => {
+  const t = options.threads ?? internal.pool?.threads ?? P.defaultThreads()
+  if (!Number.isInteger(t) || t < 1)
+    throw new ParquetFailure(`threads must be a positive integer, got ${t}`, { expected: "an integer ≥ 1" })
+  return t
+}
+
+const readWasm = async (bytes: Uint8Array, footer: Footer, sel: Selection, options: ReadOptions, internal: InternalOptions): Promise<Frame> => {
   const pw = await W.instance()
   const nodeMap = new Map(footer.nodes.map((n) => [n.name, n]))
   const parts: Array<Frame> = []
   const toFrame = (t: A.Table) => frameFromArrow(t.schema, t.batches, nodeMap)
-  if (sel.all && sel.chunks.length === 1 && bytes.byteLength <= WHOLE_FILE_BYTES) {
+  const columns = sel.all ? undefined : sel.nodes.map((n) => n.name)
+  const whole = sel.all && bytes.byteLength <= WHOLE_FILE_BYTES
+  const threads = threadsOf(options, internal)
+  if (threads > 1 && sel.rowGroups.length > 1 && bytes.byteLength >= (internal.minParallelBytes ?? P.MIN_PARALLEL_BYTES)) {
+    const plan = P.plan(footer, sel.rowGroups, new Set(sel.nodes.map((n) => n.name)), threads, internal.chunkBytes ?? CHUNK_BYTES)
+    const pool = internal.pool ?? P.makePool(threads)
+    let file: W.OpenFile | undefined
+    let ok = false
+    try {
+      const local: P.LocalDecode = whole
+        ? async (groups, batchSize) => W.readWhole(pw, bytes, { rowGroups: groups, columns: undefined, batchSize })
+        : async (groups, batchSize) => {
+            file ??= await W.open(pw, bytes)
+            return file.read({ rowGroups: groups, columns, batchSize })
+          }
+      const tables = await P.run(pool, bytes, plan, columns, whole, local)
+      for (const t of tables) parts.push(toFrame(t))
+      ok = true
+    } finally {
+      file?.close()
+      if (internal.pool === undefined) await (ok ? pool.close() : pool.abort())
+    }
+  } else if (whole && sel.chunks.length === 1) {
     const groups = sel.chunks[0]!
     parts.push(toFrame(W.readWhole(pw, bytes, { rowGroups: groups, columns: undefined, batchSize: batchSizeOf(footer, groups) })))
   } else {
     const file = await W.open(pw, bytes)
     try {
       for (const groups of sel.chunks) {
-        const t = await file.read({
-          rowGroups: groups,
-          columns: sel.all ? undefined : sel.nodes.map((n) => n.name),
-          batchSize: batchSizeOf(footer, groups)
-        })
+        const t = await file.read({ rowGroups: groups, columns, batchSize: batchSizeOf(footer, groups) })
         parts.push(toFrame(t))
       }
     } finally {
@@ -176,7 +212,7 @@ const readWasm = async (bytes: Uint8Array, footer: Footer, sel: Selection): Prom
 const exactInt96 = async (bytes: Uint8Array, footer: Footer, sel: Selection, frame: Frame): Promise<Frame> => {
   const int96 = sel.nodes.filter((n) => n.kind === "leaf" && n.element.type === "INT96")
   if (int96.length === 0) return frame
-  const exact = await readFallback(bytes, footer, sel.rowGroups, int96)
+  const exact = await readFallback(plain(bytes), footer, sel.rowGroups, int96)
   const cols = F.contiguous(frame).slice()
   const ex = F.contiguous(exact)
   int96.forEach((n, k) => {
@@ -185,6 +221,9 @@ const exactInt96 = async (bytes: Uint8Array, footer: Footer, sel: Selection, fra
   })
   return F.fromColumnsUnsafe(frame.columns, cols)
 }
+
+/** hyparquet gets ordinary memory (the decoded values may keep views over the file bytes). */
+const plain = (bytes: Uint8Array): Uint8Array => (bytes.buffer instanceof SharedArrayBuffer ? bytes.slice() : bytes)
 
 export interface Decoded {
   readonly frame: Frame
@@ -199,10 +238,10 @@ export const decode = async (bytes: Uint8Array, options: ReadOptions, internal: 
   const footer = readFooter(bytes)
   const sel = select(footer, options, internal.chunkBytes, internal.maxRowGroupBytes)
   const mode = internal.decoder ?? "auto"
-  if (mode === "hyparquet") return { frame: await readFallback(bytes, footer, sel.rowGroups, sel.nodes), decoder: "hyparquet" }
+  if (mode === "hyparquet") return { frame: await readFallback(plain(bytes), footer, sel.rowGroups, sel.nodes), decoder: "hyparquet" }
   let wasmError: unknown
   try {
-    const frame = await readWasm(bytes, footer, sel)
+    const frame = await readWasm(bytes, footer, sel, options, internal)
     const rows = expectedRows(footer, sel)
     if (frame.height === rows) return { frame: await exactInt96(bytes, footer, sel, frame), decoder: "wasm" }
     // arrow-rs trusts the file's num_rows; some writers leave it 0 while row groups hold rows: let hyparquet try.
@@ -215,7 +254,7 @@ export const decode = async (bytes: Uint8Array, options: ReadOptions, internal: 
   }
   if (mode === "wasm") throw failureOf(wasmError)
   try {
-    return { frame: await readFallback(bytes, footer, sel.rowGroups, sel.nodes), decoder: "hyparquet" }
+    return { frame: await readFallback(plain(bytes), footer, sel.rowGroups, sel.nodes), decoder: "hyparquet" }
   } catch (e) {
     const primary = cleanMessage(errorText(wasmError))
     const details = e instanceof ParquetFailure ? e.details : {}

@@ -36,6 +36,12 @@ const load = async (): Promise<ParquetWasm> => {
   return m
 }
 
+/** The compiled WebAssembly module (after the first `instance()`), shared with the decode workers. */
+export const compiledModule = (): object => {
+  if (compiled === undefined) throw new Error("parquet-wasm is not loaded yet")
+  return compiled
+}
+
 /** The current parquet-wasm instance (loaded on first call). */
 export const instance = (): Promise<ParquetWasm> => {
   if (current === undefined) {
@@ -75,8 +81,33 @@ export interface OpenFile {
   readonly close: () => void
 }
 
+/**
+ * A Blob-shaped view of in-memory bytes for `ParquetFile.fromFile`, which only calls `size` and
+ * `slice(start, end).arrayBuffer()`: each ranged read copies just that range (a real `new Blob([bytes])` would
+ * copy the whole file first, ~100 ms per 100 MB).
+ */
+/** A copy in fresh (unshared, unpooled) memory; `Buffer#slice` would return a view. */
+const copy = (v: Uint8Array): Uint8Array<ArrayBuffer> => {
+  const c = new Uint8Array(v.byteLength)
+  c.set(v)
+  return c
+}
+
+export const bytesBlob = (bytes: Uint8Array): Blob => {
+  const view = (s: number | undefined, e: number | undefined) => {
+    const v = bytes.subarray(s ?? 0, e ?? bytes.byteLength)
+    return {
+      size: v.byteLength,
+      type: "",
+      arrayBuffer: async () => copy(v).buffer,
+      bytes: async () => copy(v)
+    }
+  }
+  return { ...view(0, bytes.byteLength), slice: (s?: number, e?: number) => view(s, e) } as unknown as Blob
+}
+
 export const open = async (pw: ParquetWasm, bytes: Uint8Array): Promise<OpenFile> => {
-  const file = await pw.ParquetFile.fromFile(new Blob([bytes as Uint8Array<ArrayBuffer>]))
+  const file = await pw.ParquetFile.fromFile(bytesBlob(bytes))
   let closed = false
   return {
     read: async (o) => {
