@@ -13,12 +13,19 @@ import * as DT from "../../Frame/DataType.ts"
 import { ComputeError } from "../../Frame/Errors.ts"
 import * as C from "../column.ts"
 import type { BigArray, Column, NumericArray } from "../column.ts"
-import { type AggSpec, aggregate as aggregateKernel, aggregateMany, isFusable } from "../kernels/agg.ts"
+import {
+  type AggSpec,
+  aggregate as aggregateKernel,
+  aggregateMany,
+  isFusable,
+  quantilesWithMoments
+} from "../kernels/agg.ts"
 import { type Groups, groupIds } from "../kernels/hash.ts"
 import { arith, broadcast, choose, fillNan, logic, round, unary } from "./arith.ts"
 import { cast, isCastFailure } from "./cast.ts"
 import { compare, isIn } from "./compare.ts"
 import type { IR } from "./ir.ts"
+import type { QuantileInterpolation } from "../../Expr/Expr.ts"
 import { isFailure } from "./registry.ts"
 
 export interface EvalCtx {
@@ -396,6 +403,53 @@ const virtualInput = (
 const FUSABLE_FNS: ReadonlySet<string> = new Set(["sum", "mean", "min", "max", "count", "len", "var", "std"])
 
 /**
+ * Median / quantile aggregations share one gather of each group's values (a counting sort by group) with the
+ * var / std aggregations of the same plain-number input, which are then computed from the gathered values (as
+ * `quantilesWithMoments`) instead of in the shared pass (db-benchmark q6: `median(v3), sd(v3) by id4, id5`).
+ * Results go to the memo; their keys to `seen`.
+ */
+const prefillQuantiles = (found: ReadonlyArray<IR>, ctx: EvalCtx, row: EvalCtx, seen: Set<string>): void => {
+  const memo = ctx.memo!
+  const byInput = new Map<string, Array<{ readonly ir: Extract<IR, { _tag: "Agg" }>; readonly key: string }>>()
+  for (const ir of found) {
+    if (ir._tag !== "Agg") continue
+    if (ir.fn !== "median" && ir.fn !== "quantile" && ir.fn !== "var" && ir.fn !== "std") continue
+    const key = irKey(ir)
+    const inputKey = irKey(ir.input)
+    if (key === null || inputKey === null || memo.has(key) || !isPlainNumberType(ir.input.dtype)) continue
+    const list = byInput.get(inputKey) ?? []
+    if (!list.some((e) => e.key === key)) list.push({ ir, key })
+    byInput.set(inputKey, list)
+  }
+  for (const list of byInput.values()) {
+    const qs = list.filter((e) => e.ir.fn === "median" || e.ir.fn === "quantile")
+    const vs = list.filter((e) => e.ir.fn === "var" || e.ir.fn === "std")
+    if (qs.length === 0 || vs.length === 0) continue
+    const input = evaluate(qs[0]!.ir.input, row)
+    if (isError(input)) continue
+    const full = broadcast(input, ctx.height)
+    if (!isPlainNumberType(full.dtype)) continue
+    const results = quantilesWithMoments(
+      full,
+      ctx.groups!,
+      qs.map((e) =>
+        e.ir.fn === "median"
+          ? { q: 0.5, interp: "linear" as const }
+          : {
+              q: e.ir.options["q"] as number,
+              interp: (e.ir.options["interpolation"] as QuantileInterpolation | undefined) ?? "nearest"
+            }
+      ),
+      vs.map((e) => ({ ddof: (e.ir.options["ddof"] as number | undefined) ?? 1, std: e.ir.fn === "std" }))
+    )
+    ;[...qs, ...vs].forEach((e, i) => {
+      memo.set(e.key, results[i]!)
+      seen.add(e.key)
+    })
+  }
+}
+
+/**
  * Single-pass multi-aggregation: computes the aggregations of `irs` (agg context, with a memo) that
  * `aggregateMany` supports in one shared pass over the group ids, and stores their results in the memo, where
  * `evaluate` finds them; `evaluate` computes the rest as before. Does nothing when fewer than two qualify (one with
@@ -412,11 +466,12 @@ export const prefillAggs = (irs: ReadonlyArray<IR>, ctx: EvalCtx): void => {
   const least = ctx.groups.direct === undefined ? 2 : 1
   const found: Array<IR> = []
   for (const ir of irs) collectAggs(ir, found)
+  const seen = new Set<string>()
+  const row = rowCtx(ctx)
+  prefillQuantiles(found, ctx, row, seen)
   if (found.length < least) return
   const keys: Array<string> = []
   const specs: Array<AggSpec> = []
-  const seen = new Set<string>()
-  const row = rowCtx(ctx)
   for (const ir of found) {
     const key = irKey(ir)
     if (key === null || seen.has(key) || memo.has(key)) continue

@@ -2,9 +2,12 @@
  * Grouped aggregation kernels: one output row per group, as Polars' group-by aggregations.
  *
  * Each kernel is a single pass over the rows with per-group state in typed arrays (sums, counts, Welford moments,
- * best row so far); median and quantile gather each group's values (a counting sort by group) and select the order
- * statistics they need by quickselect. Min, max, first, last, argMin and argMax compute a per-group row index and
- * gather with `take`, so they work for every dtype they accept. topK / bottomK keep each group's best k rows.
+ * best row so far); median and quantile gather each group's values (a counting sort by group, over slots computed
+ * from the keys when the key domains are small) and select the order statistics they need: sampled pivots and a
+ * selection inside the band between them (`quantileBand`), else quickselect in place; `quantilesWithMoments` also
+ * gives var/std of the same column from that gather. Min, max, first, last, argMin and argMax compute a per-group
+ * row index and gather with `take`, so they work for every dtype they accept. topK / bottomK keep each group's
+ * best k rows (per slot, in a generated loop, over small key domains).
  *
  * `aggregateMany` computes several sums, means, counts, variances, minima and maxima over the same groups in one
  * shared pass (single-pass multi-aggregation), bit-identical to the one-aggregation kernels.
@@ -465,27 +468,22 @@ const select = (v: Float64Array, lo: number, hi: number, k: number): number => {
 }
 
 /**
- * Quantile of the values `v[lo..hi)` (non-empty; reordered in place), as Polars' `quantile_slice`: NaN sorts
- * above every number; the float index is `(m - 1) q`; "nearest" rounds it half away from zero, "lower"/"higher"
- * floor/ceil it, "midpoint"/"linear" interpolate between the floor's value and the next value.
+ * The target order statistics of a quantile over `m` values (NaN included, sorted above every number), as Polars'
+ * `quantile_slice`: the float index is `(m - 1) q`; "nearest" rounds it half away from zero, "lower"/"higher"
+ * floor/ceil it, "midpoint"/"linear" interpolate between the floor's value and the next value. `hi` is `lo`
+ * unless the result interpolates between ranks `lo` and `lo + 1`.
  */
-const quantileOf = (v: Float64Array, lo: number, hi: number, q: number, interp: QuantileInterpolation): number => {
-  // Move NaN to the end: `nn` non-NaN values remain in v[lo..lo+nn).
-  let nn = hi - lo
-  for (let i = lo; i < lo + nn; ) {
-    if (Number.isNaN(v[i]!)) {
-      nn--
-      v[i] = v[lo + nn]!
-      v[lo + nn] = Number.NaN
-    } else i++
-  }
-  const m = hi - lo
-  const at = (k: number): number => (k >= nn ? Number.NaN : select(v, lo, lo + nn, lo + k))
+const quantileRanks = (
+  m: number,
+  q: number,
+  interp: QuantileInterpolation
+): { lo: number; hi: number; frac: number; mid: boolean } => {
   const floatIdx = (m - 1) * q
   let idx: number
   switch (interp) {
     case "nearest":
-      return at(Math.min(Math.max(Math.round(floatIdx), 0), m - 1))
+      idx = Math.round(floatIdx)
+      break
     case "higher":
       idx = Math.ceil(floatIdx)
       break
@@ -493,27 +491,122 @@ const quantileOf = (v: Float64Array, lo: number, hi: number, q: number, interp: 
       idx = Math.floor(floatIdx)
   }
   idx = Math.min(Math.max(idx, 0), m - 1)
-  const top = Math.ceil(floatIdx)
-  const lower = at(idx)
-  if (top === idx || interp === "lower" || interp === "higher") return lower
+  const interpolates = (interp === "linear" || interp === "midpoint") && Math.ceil(floatIdx) !== idx
+  return { lo: idx, hi: interpolates ? idx + 1 : idx, frac: floatIdx - idx, mid: interp === "midpoint" }
+}
+
+/** The interpolated quantile between the values at ranks `idx` and `idx + 1` (as Polars: equal values give one). */
+const between = (lower: number, upper: number, ranks: { readonly frac: number; readonly mid: boolean }): number =>
+  lower === upper ? lower : ranks.mid ? (lower + upper) / 2 : ranks.frac * (upper - lower) + lower
+
+/**
+ * Quantile of the values `v[lo..hi)` (non-empty; reordered in place), as Polars' `quantile_slice`: NaN sorts
+ * above every number; see `quantileRanks`.
+ */
+const quantileOf = (v: Float64Array, lo: number, hi: number, q: number, interp: QuantileInterpolation): number => {
+  const m = hi - lo
+  if (m >= BAND_MIN && m <= BAND_MAX) {
+    const r = quantileBand(v, lo, hi, q, interp)
+    if (r !== undefined) return r
+  }
+  // Move NaN to the end: `nn` non-NaN values remain in v[lo..lo+nn).
+  let nn = m
+  for (let i = lo; i < lo + nn; ) {
+    if (Number.isNaN(v[i]!)) {
+      nn--
+      v[i] = v[lo + nn]!
+      v[lo + nn] = Number.NaN
+    } else i++
+  }
+  const ranks = quantileRanks(m, q, interp)
+  const idx = ranks.lo
+  const lower = idx >= nn ? Number.NaN : select(v, lo, lo + nn, lo + idx)
+  if (ranks.hi === idx) return lower
   // The next value: the minimum of what lies above index idx (NaN when nothing but NaN does).
   let upper = Number.NaN
   if (idx + 1 < nn) {
     upper = v[lo + idx + 1]!
     for (let i = lo + idx + 2; i < lo + nn; i++) if (v[i]! < upper) upper = v[i]!
   }
-  if (lower === upper) return lower
-  return interp === "midpoint" ? (lower + upper) / 2 : (floatIdx - idx) * (upper - lower) + lower
+  return between(lower, upper, ranks)
 }
 
-/** Each group's non-null values, contiguous by group (a counting sort of the rows by group). */
+/** Segment lengths for which `quantileOf` first tries `quantileBand` (below: quickselect is as fast). */
+const BAND_MIN = 128
+const BAND_MAX = 1 << 16
+let bandBuf = new Float64Array(0)
+const bandSample = new Float64Array(1024)
+
+/**
+ * Quantile of `v[lo..hi)` by sampling (as Floyd–Rivest): two pivots taken from a sorted-by-selection sample
+ * bracket the wanted ranks with high probability; one branch-free pass counts the values below the lower pivot
+ * and copies those between the pivots to a scratch buffer, where the ranks are then selected. `v` is not
+ * modified. `undefined` when the sample holds NaN or the ranks fall outside the band (the caller then selects in
+ * place). NaN compares false with both pivots, so it is neither counted nor copied: it ranks above the band, as
+ * in `quantileOf`.
+ */
+const quantileBand = (v: Float64Array, lo: number, hi: number, q: number, interp: QuantileInterpolation): number | undefined => {
+  const m = hi - lo
+  const ranks = quantileRanks(m, q, interp)
+  const S = Math.min(1023, Math.round(Math.sqrt(m) * 2) | 1)
+  const step = m / S
+  const smp = bandSample
+  for (let j = 0; j < S; j++) {
+    const x = v[lo + Math.floor(j * step)]!
+    if (Number.isNaN(x)) return undefined
+    smp[j] = x
+  }
+  // The wanted ranks' expected place in the sample, widened by ~1.3 sample standard deviations each way.
+  const d = Math.ceil(Math.sqrt(S) * 1.3)
+  const c = (S * (ranks.lo + 0.5)) / m
+  const i1 = Math.max(0, Math.floor(c) - d)
+  const i2 = Math.min(S - 1, Math.ceil(c) + d)
+  const p1 = select(smp, 0, S, i1)
+  const p2 = select(smp, i1, S, i2)
+  if (bandBuf.length < m) bandBuf = new Float64Array(Math.max(m, 4096))
+  const buf = bandBuf
+  let below = 0
+  let inBand = 0
+  for (let i = lo; i < hi; i++) {
+    const x = v[i]!
+    buf[inBand] = x
+    inBand += ((x >= p1) as unknown as number) & ((x <= p2) as unknown as number)
+    below += (x < p1) as unknown as number
+  }
+  if (ranks.lo < below || ranks.hi >= below + inBand) return undefined
+  const k = ranks.lo - below
+  const lower = select(buf, 0, inBand, k)
+  if (ranks.hi === ranks.lo) return lower
+  let upper = buf[k + 1]!
+  for (let i = k + 2; i < inBand; i++) if (buf[i]! < upper) upper = buf[i]!
+  return between(lower, upper, ranks)
+}
+
+/**
+ * Each group's non-null values, contiguous by group (a counting sort of the rows by group). With `groups.direct`
+ * (small key domains) the counting and scattering passes compute each row's slot from the key values, so the
+ * group-id array is never built.
+ */
 const valuesByGroup = (col: Column, groups: Groups): { values: Float64Array; offsets: Int32Array } => {
   const G = groups.count
-  const ids = groups.ids
-  const n = ids.length
+  const n = col.length
   const validity = validOf(col)
   const v = toFloat64(col)
   const offsets = new Int32Array(G + 1)
+  const direct = groups.direct
+  const fns = direct === undefined ? null : scatterFns(direct.keys, v, validity)
+  if (direct !== undefined && fns !== null) {
+    const cnt = new Int32Array(direct.size)
+    fns.count(direct.keys, n, cnt, validity)
+    const slotOf = direct.slotOf
+    for (let g = 0; g < G; g++) offsets[g + 1] = offsets[g]! + cnt[slotOf[g]!]!
+    // Reused as each slot's write position.
+    for (let g = 0; g < G; g++) cnt[slotOf[g]!] = offsets[g]!
+    const values = new Float64Array(offsets[G]!)
+    fns.scatter(direct.keys, n, cnt, v, values, validity)
+    return { values, offsets }
+  }
+  const ids = groups.ids
   for (let i = 0; i < n; i++) if (validity === null || (validity[i >> 3]! & (1 << (i & 7))) !== 0) offsets[ids[i]! + 1]!++
   for (let g = 0; g < G; g++) offsets[g + 1]! += offsets[g]!
   const pos = offsets.slice(0, G)
@@ -525,21 +618,108 @@ const valuesByGroup = (col: Column, groups: Groups): { values: Float64Array; off
   return { values, offsets }
 }
 
-const quantileKernel = (col: Column, groups: Groups, q: number, interp: QuantileInterpolation): Column => {
+interface ScatterFns {
+  readonly count: (keys: ReadonlyArray<DirectKey>, n: number, cnt: Int32Array, valid: Uint8Array | null) => void
+  readonly scatter: (
+    keys: ReadonlyArray<DirectKey>,
+    n: number,
+    pos: Int32Array,
+    v: ArrayLike<number>,
+    out: Float64Array,
+    valid: Uint8Array | null
+  ) => void
+}
+const SCATTERS = new Map<string, ScatterFns | null>()
+
+/**
+ * The two generated loops of `valuesByGroup` over slots computed from the keys (one compiled pair per key and
+ * value signature, so that every array access is monomorphic). Null where code generation is not allowed.
+ */
+const scatterFns = (keys: ReadonlyArray<DirectKey>, v: ArrayLike<number>, valid: Uint8Array | null): ScatterFns | null => {
+  const sig = `${slotSignature(keys)}|${v.constructor.name}${valid === null ? "" : "?"}`
+  const hit = SCATTERS.get(sig)
+  if (hit !== undefined) return hit
+  const src = slotSource(keys)
+  const guard = valid === null ? "" : "if ((valid[i >> 3] & (1 << (i & 7))) !== 0) "
+  let fns: ScatterFns | null = null
+  try {
+    fns = {
+      count: new Function(
+        "keys",
+        "n",
+        "cnt",
+        "valid",
+        `"use strict"; ${src.head}\nfor (let i = 0; i < n; i++) ${guard}cnt[${src.expr}]++;`
+      ) as ScatterFns["count"],
+      scatter: new Function(
+        "keys",
+        "n",
+        "pos",
+        "v",
+        "out",
+        "valid",
+        `"use strict"; ${src.head}\nfor (let i = 0; i < n; i++) ${guard}out[pos[${src.expr}]++] = v[i];`
+      ) as ScatterFns["scatter"]
+    }
+  } catch {
+    fns = null
+  }
+  if (SCATTERS.size >= 256) SCATTERS.clear()
+  SCATTERS.set(sig, fns)
+  return fns
+}
+
+const quantileKernel = (col: Column, groups: Groups, q: number, interp: QuantileInterpolation): Column =>
+  quantilesWithMoments(col, groups, [{ q, interp }], [])[0]!
+
+/**
+ * Quantiles and variances of one column per group from one gather of each group's values (`valuesByGroup`):
+ * `quantiles` as `aggregate`'s quantile (Polars `quantile`), then `moments` as its var/std (null when the count
+ * is ≤ `ddof`), computed per group by the two-pass formula (mean, then the sum of squared deviations) over the
+ * group's contiguous values. Results in the order of `quantiles` then `moments`; Float64, one row per group.
+ */
+export const quantilesWithMoments = (
+  col: Column,
+  groups: Groups,
+  quantiles: ReadonlyArray<{ readonly q: number; readonly interp: QuantileInterpolation }>,
+  moments: ReadonlyArray<{ readonly ddof: number; readonly std: boolean }>
+): Array<Column> => {
   const G = groups.count
   const { values, offsets } = valuesByGroup(col, groups)
-  const out = new Float64Array(G)
+  const qs = quantiles.map(() => new Float64Array(G))
+  const ms = moments.map(() => new Float64Array(G))
+  const mHas = moments.map(() => new Uint8Array(G))
   const has = new Uint8Array(G)
   for (let g = 0; g < G; g++) {
     const a = offsets[g]!
     const b = offsets[g + 1]!
-    if (b > a) {
-      out[g] = quantileOf(values, a, b, q, interp)
+    const c = b - a
+    if (moments.length > 0) {
+      let s = 0
+      for (let i = a; i < b; i++) s += values[i]!
+      const mean = s / c
+      let m2 = 0
+      for (let i = a; i < b; i++) {
+        const d = values[i]! - mean
+        m2 += d * d
+      }
+      for (let j = 0; j < moments.length; j++) {
+        const mo = moments[j]!
+        if (c > mo.ddof) {
+          const r = Math.max(m2 / (c - mo.ddof), 0)
+          ms[j]![g] = mo.std ? Math.sqrt(r) : r
+          mHas[j]![g] = 1
+        }
+      }
+    }
+    if (c > 0) {
       has[g] = 1
+      for (let j = 0; j < quantiles.length; j++) qs[j]![g] = quantileOf(values, a, b, quantiles[j]!.q, quantiles[j]!.interp)
     }
   }
-  return f64Column(out, has, G)
+  return [...qs.map((o) => f64Column(o, has, G)), ...ms.map((o, j) => f64Column(o, mHas[j]!, G))]
 }
+
 
 /**
  * Per group, the row holding the minimum (or maximum) valid value, first occurrence on ties, and its position in
@@ -630,21 +810,27 @@ const TOPK_SMALL = 64
  */
 const topKKernel = (col: Column, groups: Groups, k: number, largest: boolean): Column => {
   const G = groups.count
-  const ids = groups.ids
-  const n = ids.length
+  const n = col.length
   const validity = validOf(col)
   const held = new Int32Array(G) // valid rows kept (≤ k)
   const nullRows = new Int32Array(G)
   if (k > 0 && k <= TOPK_SMALL && G * k <= 2 * n + 1024) {
     const best = new Int32Array(G * k) // group g's kept rows, best first, at [g * k, g * k + held[g])
-    if (isPlainNumber(col.dtype) || col.dtype._tag === "Date")
-      topKNumbers(col.values as ArrayLike<number>, validity, ids, n, k, largest, best, held, nullRows)
-    else topKKeys(orderKeys(col, n), validity, ids, n, k, largest ? 0xffffffff : 0, best, held, nullRows)
+    const numbers = isPlainNumber(col.dtype) || col.dtype._tag === "Date"
+    const direct = groups.direct
+    const f =
+      numbers && direct !== undefined && k <= TOPK_DIRECT && direct.size * k <= 2 * n + 1024
+        ? topKDirectFn(direct.keys, col.values as ArrayLike<number>, validity, largest)
+        : null
+    if (f !== null && direct !== undefined) topKDirect(f, direct, col.values as ArrayLike<number>, validity, n, k, best, held, nullRows)
+    else if (numbers) topKNumbers(col.values as ArrayLike<number>, validity, groups.ids, n, k, largest, best, held, nullRows)
+    else topKKeys(orderKeys(col, n), validity, groups.ids, n, k, largest ? 0xffffffff : 0, best, held, nullRows)
     const starts = new Int32Array(G)
     for (let g = 0; g < G; g++) starts[g] = g * k
     return topKList(col, G, k, held, nullRows, best, starts)
   }
   // Large k: bucket the valid rows by group (row order kept), then sort each bucket by key, ties by row.
+  const ids = groups.ids
   const start = new Int32Array(G + 1)
   for (let i = 0; i < n; i++) {
     if (validity !== null && (validity[i >> 3]! & (1 << (i & 7))) === 0) nullRows[ids[i]!]!++
@@ -734,6 +920,102 @@ const topKNumbers = (
     best[rb + j] = i
   }
   for (let g = 0; g < held.length; g++) held[g] = st[g * S]!
+}
+
+/** Largest `k` for which `topK` over small key domains keeps per-slot state (`topKDirect`). */
+const TOPK_DIRECT = 8
+
+type TopKDirectFn = (
+  keys: ReadonlyArray<DirectKey>,
+  v: ArrayLike<number>,
+  valid: Uint8Array | null,
+  n: number,
+  k: number,
+  st: Float64Array,
+  best: Int32Array,
+  nulls: Int32Array
+) => void
+const TOPK_LOOPS = new Map<string, TopKDirectFn | null>()
+
+/**
+ * `topKNumbers`' loop generated for slots computed from the key values (small key domains, `groups.direct`), so
+ * that the group-id array is never built: the state is per slot. Null where code generation is not allowed.
+ */
+const topKDirectFn = (
+  keys: ReadonlyArray<DirectKey>,
+  v: ArrayLike<number>,
+  valid: Uint8Array | null,
+  largest: boolean
+): TopKDirectFn | null => {
+  const sig = `${slotSignature(keys)}|${v.constructor.name}${valid === null ? "" : "?"}|${largest ? "max" : "min"}`
+  const hit = TOPK_LOOPS.get(sig)
+  if (hit !== undefined) return hit
+  const src = slotSource(keys)
+  // "x beats y": larger (smaller) with NaN above every number.
+  const beats = (x: string, y: string) =>
+    largest ? `(${x} > ${y} || (${x} !== ${x} && ${y} === ${y}))` : `(${x} < ${y} || (${y} !== ${y} && ${x} === ${x}))`
+  const body = `"use strict"; ${src.head}
+const S = k + 1;
+for (let i = 0; i < n; i++) {
+  const g = ${src.expr};
+  ${valid === null ? "" : "if ((valid[i >> 3] & (1 << (i & 7))) === 0) { nulls[g]++; continue; }"}
+  const x = v[i];
+  const base = g * S;
+  let c = st[base];
+  if (c === k) {
+    const w = st[base + k];
+    if (!${beats("x", "w")}) continue;
+    c = k - 1;
+  } else st[base] = c + 1;
+  let j = c + 1;
+  const rb = g * k - 1;
+  while (j > 1) {
+    const y = st[base + j - 1];
+    if (!${beats("x", "y")}) break;
+    st[base + j] = y;
+    best[rb + j] = best[rb + j - 1];
+    j--;
+  }
+  st[base + j] = x;
+  best[rb + j] = i;
+}`
+  let f: TopKDirectFn | null = null
+  try {
+    f = new Function("keys", "v", "valid", "n", "k", "st", "best", "nulls", body) as TopKDirectFn
+  } catch {
+    f = null
+  }
+  if (TOPK_LOOPS.size >= 256) TOPK_LOOPS.clear()
+  TOPK_LOOPS.set(sig, f)
+  return f
+}
+
+/** Small-k topK over small key domains: the per-slot state of `topKDirectFn`, then mapped to groups. */
+const topKDirect = (
+  f: TopKDirectFn,
+  direct: NonNullable<Groups["direct"]>,
+  v: ArrayLike<number>,
+  valid: Uint8Array | null,
+  n: number,
+  k: number,
+  best: Int32Array,
+  held: Int32Array,
+  nullRows: Int32Array
+): void => {
+  const size = direct.size
+  const S = k + 1
+  const st = new Float64Array(size * S)
+  const bestS = new Int32Array(size * k)
+  const nullS = new Int32Array(size)
+  f(direct.keys, v, valid, n, k, st, bestS, nullS)
+  const slotOf = direct.slotOf
+  for (let g = 0; g < held.length; g++) {
+    const s = slotOf[g]!
+    const h = st[s * S]!
+    held[g] = h
+    nullRows[g] = nullS[s]!
+    for (let j = 0; j < h; j++) best[g * k + j] = bestS[s * k + j]!
+  }
 }
 
 /** Small-k topK over order keys (any orderable dtype): as `topKNumbers`, on keys flipped so that smaller is better. */

@@ -907,6 +907,20 @@ const slotsOk = (size: number, n: number): boolean =>
 type Domain = Omit<DirectKey, "mult">
 
 /**
+ * `rangeOf` of a key column's first `n` values, remembered per Column (columns are immutable), so that grouping the
+ * same frame again by an integer key (another aggregation over the same keys) skips the min/max pass: a value
+ * statistic as DuckDB keeps per row group and Polars in a Series' metadata.
+ */
+const RANGES = new WeakMap<Column, { readonly n: number; readonly min: number; readonly max: number }>()
+const columnRange = (col: Column, validity: Uint8Array | null, n: number): { min: number; max: number } => {
+  const hit = RANGES.get(col)
+  if (hit !== undefined && hit.n === n) return { min: hit.min, max: hit.max }
+  const r = rangeOf(col.values as NumericArray, validity, n)
+  RANGES.set(col, { n, min: r.min, max: r.max })
+  return r
+}
+
+/**
  * Every key's domain when each is Categorical or a ≤32-bit integer (or Date) column (else undefined). `ranges`
  * receives the integer keys' ranges computed on the way (for the fallback).
  */
@@ -940,11 +954,10 @@ const keyDomains = (
       const lut = canon.count === dict.length ? null : canon.ids
       parts[j] = { values: col.values as Int32Array, validity, lut, min: 0, card: Math.max(canon.count + extra, 1) }
     } else {
-      const vals = col.values as NumericArray
-      const r = rangeOf(vals, validity, n)
+      const r = columnRange(col, validity, n)
       ranges[j] = r
       const card = r.min > r.max ? 1 : r.max - r.min + 1 + extra
-      parts[j] = { values: vals, validity, lut: null, min: r.min > r.max ? 0 : r.min, card }
+      parts[j] = { values: col.values as NumericArray, validity, lut: null, min: r.min > r.max ? 0 : r.min, card }
     }
   }
   return parts as Array<Domain>
