@@ -198,7 +198,10 @@ layer(NodeServices.layer)("streaming scan decode worker", (it) => {
             const codes = d.encode(col)
             assert.deepStrictEqual(C.toStrings(d.decode(codes)), xs)
             xs.forEach((x, i) => {
-              if (x === null) return assert.isFalse(C.isValid(codes, i))
+              if (x === null) {
+                assert.isFalse(C.isValid(codes, i))
+                return
+              }
               const c = (codes.values as Int32Array)[i]!
               const before = seen.get(x)
               if (before === undefined) {
