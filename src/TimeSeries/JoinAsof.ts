@@ -15,7 +15,7 @@ import * as F from "../internal/frame.ts"
 import type { AnyRow, Frame, FrameLike } from "../internal/frame.ts"
 import * as K from "../internal/timeseries/asof.ts"
 import * as KW from "../internal/timeseries/asofWords.ts"
-import { gather } from "../internal/timeseries/gather.ts"
+import { type BlockGather, blockGatherer, GatherSink, gather } from "../internal/timeseries/gather.ts"
 import { windowBounds, windowGroups } from "../internal/timeseries/wjWindows.ts"
 
 /** Errors of `joinAsof`. @since 0.1.0 @category models */
@@ -245,9 +245,13 @@ const joinAsofImpl = (left: Frame, right: Frame, options: JoinAsofOptions): Effe
     if (words !== undefined && strategy === "backward" && options.tolerance === undefined && words.lValid === null) {
       // the common case: a block-wise merge that checks sortedness and range as it reads the keys
       const by = yield* byColumns(left, right, r)
-      const ids = by.lBy.length === 0 ? null : K.sharedIds(by.lBy, by.rBy, left.height, right.height)
-      const idx = KW.backwardSorted(words.lw, words.rw, ids?.lg ?? null, ids?.rg ?? null, ids?.count ?? 1, options.allowExactMatches ?? true)
-      if (idx !== undefined) return yield* output(left, right, r, options, idx)
+      const fused = by.lBy.length === 0 ? yield* fusedBackward(left, right, r, options, words) : "unsupported"
+      if (fused !== "unsupported" && fused !== "failed") return fused
+      if (fused === "unsupported") {
+        const ids = by.lBy.length === 0 ? null : K.sharedIds(by.lBy, by.rBy, left.height, right.height)
+        const idx = KW.backwardSorted(words.lw, words.rw, ids?.lg ?? null, ids?.rg ?? null, ids?.count ?? 1, options.allowExactMatches ?? true)
+        if (idx !== undefined) return yield* output(left, right, r, options, idx)
+      }
     } else if (
       words !== undefined &&
       KW.sortedWords(words.lw, left.height, words.lValid) &&
@@ -289,6 +293,50 @@ const joinAsofImpl = (left: Frame, right: Frame, options: JoinAsofOptions): Effe
     return yield* output(left, right, r, options, idx)
   })
 
+/** The right columns of the output (less the right by keys and a coalesced key): their output names and sources. */
+const outputPlan = (
+  left: Frame,
+  right: Frame,
+  r: Resolved,
+  options: JoinAsofOptions
+): Effect.Effect<{ readonly names: ReadonlyArray<string>; readonly sources: ReadonlyArray<Column> }, DuplicateColumn> =>
+  Effect.gen(function* () {
+    const dropped = new Set(r.rightBy)
+    if ((options.coalesce ?? true) && r.leftOn === r.rightOn) dropped.add(r.rightOn)
+    const rightNames = right.columns.filter((c) => !dropped.has(c))
+    const names = yield* outputNames(left.columns, rightNames, options.suffix ?? "_right")
+    const rcols = F.contiguous(right)
+    return { names, sources: rightNames.map((c) => rcols[right.columns.indexOf(c)]!) }
+  })
+
+/**
+ * Backward without `by`, no tolerance, every left key valid, 64-bit keys as words: the merge hands its matches a
+ * block of left rows at a time to per-column gatherers (`blockGatherer`), so the output is built in one pass with
+ * no index array over all rows. "unsupported": a right column has no block gatherer (take `output`); "failed": a
+ * key column does not ascend or leaves ±2^52 (take the general path, which reports `NotSorted`).
+ */
+const fusedBackward = (
+  left: Frame,
+  right: Frame,
+  r: Resolved,
+  options: JoinAsofOptions,
+  words: { readonly lw: Int32Array; readonly rw: Int32Array }
+): Effect.Effect<Frame | "unsupported" | "failed", DuplicateColumn> =>
+  Effect.gen(function* () {
+    const { names, sources } = yield* outputPlan(left, right, r, options)
+    const n = left.height
+    const gs: Array<BlockGather> = []
+    for (const c of sources) {
+      const g = blockGatherer(c, n)
+      if (g === undefined) return "unsupported" as const
+      gs.push(g)
+    }
+    const sink = new GatherSink(gs, n)
+    if (!KW.backwardPlainBlocks(words.lw, words.rw, options.allowExactMatches ?? true, sink)) return "failed" as const
+    const taken = gs.map((g) => g.finish(sink.neg))
+    return F.fromColumnsUnsafe([...left.columns, ...names], [...F.contiguous(left), ...taken])
+  })
+
 /** The left columns, then the right columns (less the right by keys and a coalesced key) gathered by `idx`. */
 const output = (
   left: Frame,
@@ -298,11 +346,7 @@ const output = (
   idx: Int32Array
 ): Effect.Effect<Frame, DuplicateColumn> =>
   Effect.gen(function* () {
-    const dropped = new Set(r.rightBy)
-    if ((options.coalesce ?? true) && r.leftOn === r.rightOn) dropped.add(r.rightOn)
-    const rightNames = right.columns.filter((c) => !dropped.has(c))
-    const names = yield* outputNames(left.columns, rightNames, options.suffix ?? "_right")
-    const rcols = F.contiguous(right)
+    const { names, sources } = yield* outputPlan(left, right, r, options)
     let hasNeg = false
     for (let i = 0; i < idx.length; i++)
       if (idx[i]! < 0) {
@@ -311,7 +355,7 @@ const output = (
       }
     // one validity for the unmatched rows, shared by every right column without nulls
     const negValidity = hasNeg ? C.takeValidity(null, idx) : undefined
-    const taken = rightNames.map((c) => gather(rcols[right.columns.indexOf(c)]!, idx, hasNeg, negValidity))
+    const taken = sources.map((c) => gather(c, idx, hasNeg, negValidity))
     return F.fromColumnsUnsafe([...left.columns, ...names], [...F.contiguous(left), ...taken])
   })
 

@@ -685,6 +685,114 @@ const durationBlock = (
 }
 
 /**
+ * The unchecked form of `durationBlock` with half-open integer bounds: row i's window is the rows j with
+ * `t[i] + oLo ≤ t[j] < t[i] + oHi` (the strict/non-strict ends folded into the integer offsets, exact because every
+ * key and bound is an integer below 2^52 in magnitude, checked by the caller, so key + 0.5 is exact too). The key at each pointer is kept
+ * between rows (an Infinity sentinel past the segment end), so every key is read once per pointer and the loops
+ * have one test each; a separate function with no `checked`/`strict`/`hiIsT` flags keeps V8's code for it the
+ * same whichever caller ran first. Returns false when a non-finite value entered (rerun `durationBlock` checked).
+ */
+const durationBlockFast = (
+  v: Float64Array,
+  w: Int32Array,
+  wu: Uint32Array,
+  bHi: number,
+  bLo: number,
+  out: Float64Array,
+  b: number,
+  B: number,
+  E: number,
+  oLo: number,
+  oHi: number,
+  mean: boolean,
+  need: number
+): boolean => {
+  // keys are offsets + 0.5 with the low word read unsigned (`wu`): never small integers, so V8 compiles the loop on
+  // doubles from the first row (integer keys or words that outgrow 31 bits would deoptimize it, "lost precision",
+  // and the re-optimized code ran up to 2× slower)
+  const bLoH = bLo - 0.5
+  let p = durP
+  let q = durQ
+  rebuildSum(v, p, q)
+  let sum = blkSum
+  let comp = blkComp
+  if (blkBad > 0) return false
+  let tp = p < b ? (w[2 * p + 1]! - bHi) * TWO32 + (wu[2 * p]! - bLoH) : Infinity
+  let tq = q < b ? (w[2 * q + 1]! - bHi) * TWO32 + (wu[2 * q]! - bLoH) : Infinity
+  for (let i = B; i < E; i++) {
+    const ti = (w[2 * i + 1]! - bHi) * TWO32 + (wu[2 * i]! - bLoH)
+    const lo = ti + oLo
+    const hi = ti + oHi
+    // rows leaving (key < lo); rows the window never held (p ≥ q) are only skipped
+    while (tp < lo) {
+      if (p < q) {
+        const x = -v[p]!
+        const t = sum + x
+        const bp = t - sum
+        comp += sum - (t - bp) + (x - bp)
+        sum = t
+      }
+      p++
+      tp = p < b ? (w[2 * p + 1]! - bHi) * TWO32 + (wu[2 * p]! - bLoH) : Infinity
+    }
+    if (q < p) {
+      q = p
+      tq = tp
+    }
+    // rows entering (key < hi)
+    while (tq < hi) {
+      const x = v[q]!
+      const t = sum + x
+      const bp = t - sum
+      comp += sum - (t - bp) + (x - bp)
+      sum = t
+      q++
+      tq = q < b ? (w[2 * q + 1]! - bHi) * TWO32 + (wu[2 * q]! - bLoH) : Infinity
+    }
+    const cnt = q - p
+    // an empty window: exactly 0, no residue carried on (a non-finite sum must survive to be seen)
+    if (cnt === 0 && sum - sum === 0) sum = comp = 0
+    if (cnt < need) {
+      if (durValidity === null) durValidity = Bits.allSet(out.length)
+      durValidity[i >> 3]! &= ~(1 << (i & 7))
+      out[i] = 0
+      continue
+    }
+    const r = sum + comp
+    out[i] = mean ? r / cnt : r
+  }
+  if (!(sum - sum === 0 && comp - comp === 0)) return false
+  durP = p
+  durQ = q
+  return true
+}
+
+/**
+ * Type feedback for every path of `durationBlockFast` (rows leaving, skipped, entering; empty and short windows;
+ * the sentinel), gathered once at load on 12 rows. Without it V8 optimizes the loop while the first window fills
+ * (no row has left yet), deoptimizes when rows start leaving, and the code it settles on ran ~1.5–2× slower.
+ */
+const primeDurationBlock = (): void => {
+  const keys = BigInt64Array.of(0n, 1n, 1n, 2n, 5n, 6n, 9n, 9n, 10n, 14n, 15n, 20n)
+  const n = keys.length
+  const v = Float64Array.from(keys, (k) => Number(k) * 0.5)
+  const w = new Int32Array(keys.buffer)
+  const wu = new Uint32Array(keys.buffer)
+  const out = new Float64Array(n)
+  for (const [oLo, oHi, need] of [
+    [-2, 1, 1],
+    [1, 4, 2],
+    [-3, 0, 3]
+  ] as const) {
+    for (let r = 0; r < 3; r++) {
+      durP = durQ = 0
+      for (let B = 0; B < n; B += 4) durationBlockFast(v, w, wu, 0, 0, out, n, B, Math.min(B + 4, n), oLo, oHi, r === 0, need)
+    }
+  }
+  durValidity = null
+}
+
+/**
  * sum / mean over duration windows of a Float64 column without nulls, indexed by a 64-bit column (Timestamp or
  * Int64, no nulls) with a fixed `period` and `offset` in the index's units: one pass per segment with the window
  * pointers, keys read as exact offsets from the first value (no key, bound or mask arrays), the output written
@@ -710,20 +818,23 @@ export const denseDurationSums = (
   if (n === 0) return C.make(DT.Float64, 0, new Float64Array(0), null)
   const v = (col.values as Float64Array).subarray(0, n)
   const w = new Int32Array(big.buffer, big.byteOffset, 2 * n)
+  const wu = new Uint32Array(big.buffer, big.byteOffset, 2 * n)
   const bHi = w[1]!
-  const bLo = w[0]! >>> 0
-  const key = (i: number): number => (w[2 * i + 1]! - bHi) * TWO32 + ((w[2 * i]! >>> 0) - bLo)
+  const bLo = wu[0]!
+  const key = (i: number): number => (w[2 * i + 1]! - bHi) * TWO32 + (wu[2 * i]! - bLo)
   // sorted within every segment, and every key an exact offset (checked at each segment's ends once sorted)
+  let maxAbsKey = 0
   for (let s = 0; s + 1 < offsets.length; s++) {
     const a = offsets[s]!
     const b = offsets[s + 1]!
     if (b <= a) continue
     if (!(Math.abs(key(a)) <= Number.MAX_SAFE_INTEGER && Math.abs(key(b - 1)) <= Number.MAX_SAFE_INTEGER)) return undefined
+    maxAbsKey = Math.max(maxAbsKey, Math.abs(key(a)), Math.abs(key(b - 1)))
     let prevHi = w[2 * a + 1]!
-    let prevLo = w[2 * a]! >>> 0
+    let prevLo = wu[2 * a]!
     for (let i = a + 1; i < b; i++) {
       const hi = w[2 * i + 1]!
-      const lo = w[2 * i]! >>> 0
+      const lo = wu[2 * i]!
       if (hi < prevHi || (hi === prevHi && lo < prevLo)) return undefined
       prevHi = hi
       prevLo = lo
@@ -733,6 +844,11 @@ export const denseDurationSums = (
   const strictLo = closed === "right" || closed === "none"
   const strictHi = closed === "left" || closed === "none"
   const need = Math.max(minSamples, mean ? 1 : 0)
+  // half-open integer bounds for the fast form: lo = t + oLo (inclusive), hi = t + oHi (exclusive)
+  const oLo = offset + (strictLo ? 1 : 0)
+  const oHi = (hiIsT ? 0 : offset + period) + (strictHi ? 0 : 1)
+  const fastOk =
+    Number.isInteger(offset) && Number.isInteger(period) && maxAbsKey + Math.abs(offset) + Math.abs(period) + 2 <= 2 ** 52
   durValidity = null
   for (let s = 0; s + 1 < offsets.length; s++) {
     const a = offsets[s]!
@@ -742,7 +858,10 @@ export const denseDurationSums = (
       const E = Math.min(B + RECOMPUTE + (durQ - durP), b)
       const p0 = durP
       const q0 = durQ
-      if (!durationBlock(v, w, bHi, bLo, out, b, B, E, offset, period, hiIsT, strictLo, strictHi, mean, need, false)) {
+      const done = fastOk
+        ? durationBlockFast(v, w, wu, bHi, bLo, out, b, B, E, oLo, oHi, mean, need)
+        : durationBlock(v, w, bHi, bLo, out, b, B, E, offset, period, hiIsT, strictLo, strictHi, mean, need, false)
+      if (!done) {
         durP = p0
         durQ = q0
         durationBlock(v, w, bHi, bLo, out, b, B, E, offset, period, hiIsT, strictLo, strictHi, mean, need, true)
@@ -754,6 +873,8 @@ export const denseDurationSums = (
   durValidity = null
   return C.make(DT.Float64, n, out, validity)
 }
+
+primeDurationBlock()
 
 /** sum / mean of a Float64 column without nulls: the same sliding pass with no validity tests. */
 const denseSums = (mean: boolean, v: Float64Array, b: Bounds, minSamples: number): Column => {

@@ -201,21 +201,32 @@ export const streamAsofWords = (
 /** Block length of the merges below: keys are converted to doubles a block at a time into small buffers. */
 const B = 2048
 
+/** Smallest and (exclusive) largest key the block-wise merges accept: keys and their differences are exact doubles. */
+const MIN_KEY = -(2 ** 52)
+const MAX_KEY = 2 ** 52
+
+/** The unsigned low words of a 64-bit column's word view. */
+const lowWords = (w: Int32Array): Uint32Array => new Uint32Array(w.buffer, w.byteOffset, w.length)
+
 /**
- * Keys `[from, from + count)` of a word view into `buf` as doubles, then an Infinity sentinel at `buf[count]`,
- * checking that they ascend from `prev` and lie within ±2^52: returns the last key, or NaN when they do not.
+ * Keys `[from, from + count)` of a word view (`w` signed, `wu` the same words unsigned) into `buf` as doubles, then
+ * an Infinity sentinel at `buf[count]`, checking that they ascend from `prev` (MIN_KEY for the first block) and stay
+ * below MAX_KEY: returns the last key, or NaN when they do not. One test per key: a key outside ±2^52 is computed
+ * inexactly but monotonically (rounding preserves order), so a descent among such keys can only be missed where the
+ * block's last key, at or above 2^52, or its first, below −2^52, fails anyway; keys between them are exact.
+ * (The low words are read unsigned from `wu`: `>>> 0` on a word ≥ 2^31 deoptimized code compiled on small words.
+ * `NaN`, not `Number.NaN`: with the property load V8 boxed the merge's doubles, ~8 bytes of garbage per row.)
  */
-const fill = (w: Int32Array, from: number, count: number, buf: Float64Array, prev: number): number => {
+const fill = (w: Int32Array, wu: Uint32Array, from: number, count: number, buf: Float64Array, prev: number): number => {
   let p = prev
   for (let k = 0; k < count; k++) {
-    const hi = w[2 * (from + k) + 1]!
-    const v = hi * TWO32 + (w[2 * (from + k)]! >>> 0)
-    if (v < p || hi >= HI || hi < -HI) return Number.NaN
+    const v = w[2 * (from + k) + 1]! * TWO32 + wu[2 * (from + k)]!
+    if (v < p) return NaN
     buf[k] = v
     p = v
   }
   buf[count] = Infinity
-  return p
+  return p >= MAX_KEY ? NaN : p
 }
 
 /**
@@ -260,15 +271,17 @@ const restAscends = (w: Int32Array, from: number, m: number, prev: number): bool
 const backwardPlain = (lw: Int32Array, rw: Int32Array, n: number, m: number, exact: boolean, out: Int32Array): Int32Array | undefined => {
   const lb = new Float64Array(B + 1)
   const rb = new Float64Array(B + 1)
+  const lu = lowWords(lw)
+  const ru = lowWords(rw)
   let r0 = 0
   let rN = Math.min(B, m)
-  let rLast = fill(rw, 0, rN, rb, -Infinity)
-  let lLast = -Infinity
+  let rLast = fill(rw, ru, 0, rN, rb, MIN_KEY)
+  let lLast = MIN_KEY
   if (Number.isNaN(rLast)) return undefined
   let jj = 0
   for (let i0 = 0; i0 < n; i0 += B) {
     const cnt = Math.min(B, n - i0)
-    lLast = fill(lw, i0, cnt, lb, lLast)
+    lLast = fill(lw, lu, i0, cnt, lb, lLast)
     if (Number.isNaN(lLast)) return undefined
     for (let a = 0; a < cnt; a++) {
       const x = lb[a]!
@@ -279,7 +292,7 @@ const backwardPlain = (lw: Int32Array, rw: Int32Array, n: number, m: number, exa
         if (jj < rN || r0 + rN >= m) break
         r0 += rN
         rN = Math.min(B, m - r0)
-        rLast = fill(rw, r0, rN, rb, rLast)
+        rLast = fill(rw, ru, r0, rN, rb, rLast)
         if (Number.isNaN(rLast)) return undefined
         jj = 0
       }
@@ -308,15 +321,17 @@ const backwardBy = (
   const last = new Int32Array(G + 1).fill(-1)
   const lb = new Float64Array(B + 1)
   const rb = new Float64Array(B + 1)
+  const lu = lowWords(lw)
+  const ru = lowWords(rw)
   let r0 = 0
   let rN = Math.min(B, m)
-  let rLast = fill(rw, 0, rN, rb, -Infinity)
-  let lLast = -Infinity
+  let rLast = fill(rw, ru, 0, rN, rb, MIN_KEY)
+  let lLast = MIN_KEY
   if (Number.isNaN(rLast)) return undefined
   let jj = 0
   for (let i0 = 0; i0 < n; i0 += B) {
     const cnt = Math.min(B, n - i0)
-    lLast = fill(lw, i0, cnt, lb, lLast)
+    lLast = fill(lw, lu, i0, cnt, lb, lLast)
     if (Number.isNaN(lLast)) return undefined
     for (let a = 0; a < cnt; a++) {
       const x = lb[a]!
@@ -336,7 +351,7 @@ const backwardBy = (
         if (jj < rN || r0 + rN >= m) break
         r0 += rN
         rN = Math.min(B, m - r0)
-        rLast = fill(rw, r0, rN, rb, rLast)
+        rLast = fill(rw, ru, r0, rN, rb, rLast)
         if (Number.isNaN(rLast)) return undefined
         jj = 0
       }
@@ -345,4 +360,55 @@ const backwardBy = (
     }
   }
   return restAscends(rw, r0 + rN, m, rLast) ? out : undefined
+}
+
+/** What `backwardPlainBlocks` hands each block to (a class: one method for every join, so V8 keeps its code). */
+export interface BlockSink {
+  block(i0: number, idx: Int32Array, cnt: number): void
+}
+
+/**
+ * `backwardPlain` handing its matches to `sink.block` a block of left rows at a time (`block(i0, idx, cnt)`: rows
+ * `[i0, i0 + cnt)` match right rows `idx[0 .. cnt)`, -1: none; `idx` is reused between blocks), so callers gather
+ * output columns while the merge runs, without an index array of every row. Returns whether both sides ascended
+ * and fit ±2^52 (when false, what was handed over is meaningless: callers take the general path). One function
+ * with the whole merge, no closures and no module state: V8 compiles it without boxing any double (a per-block
+ * helper with module-level state allocated ~8 bytes per row).
+ */
+export const backwardPlainBlocks = (lw: Int32Array, rw: Int32Array, exact: boolean, sink: BlockSink): boolean => {
+  const n = lw.length >> 1
+  const m = rw.length >> 1
+  const lb = new Float64Array(B + 1)
+  const rb = new Float64Array(B + 1)
+  const lu = lowWords(lw)
+  const ru = lowWords(rw)
+  const idx = new Int32Array(B)
+  let r0 = 0
+  let rN = Math.min(B, m)
+  let rLast = fill(rw, ru, 0, rN, rb, MIN_KEY)
+  let lLast = MIN_KEY
+  if (Number.isNaN(rLast)) return false
+  let jj = 0
+  for (let i0 = 0; i0 < n; i0 += B) {
+    const cnt = Math.min(B, n - i0)
+    lLast = fill(lw, lu, i0, cnt, lb, lLast)
+    if (Number.isNaN(lLast)) return false
+    for (let a = 0; a < cnt; a++) {
+      const x = lb[a]!
+      while (true) {
+        if (exact) while (rb[jj]! <= x) jj++
+        else while (rb[jj]! < x) jj++
+        // stopped inside the block, or at the sentinel after the last right key
+        if (jj < rN || r0 + rN >= m) break
+        r0 += rN
+        rN = Math.min(B, m - r0)
+        rLast = fill(rw, ru, r0, rN, rb, rLast)
+        if (Number.isNaN(rLast)) return false
+        jj = 0
+      }
+      idx[a] = r0 + jj - 1
+    }
+    sink.block(i0, idx, cnt)
+  }
+  return restAscends(rw, r0 + rN, m, rLast)
 }
