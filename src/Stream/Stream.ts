@@ -1,6 +1,6 @@
 /**
  * Record-batch streams: every source as an Effect `Stream` of Frames (one Frame per record batch), and sinks that
- * write a stream of Frames to a file atomically. See `docs/streams.md`.
+ * write a stream of Frames to a file atomically. See `docs/streaming.md`.
  *
  * Sources need effect's `FileSystem` (provide `NodeServices.layer` from `@effect/platform-node`). File handles are
  * scoped: they are closed when the stream completes, fails or is interrupted (including `Stream.take` stopping

@@ -1,6 +1,6 @@
 /**
  * `polaroid/Stream`: sources as Effect Streams of record batches (Frames) and sinks as Effect Sinks.
- * See `docs/streams.md`.
+ * See `docs/streaming.md`.
  * @since 0.1.0
  */
 export * from "./Stream.ts"
