@@ -70,3 +70,20 @@ export const describeClient = (sql: SqlClient): string => {
   }
   return `postgres://${host ?? "localhost"}:${port ?? "5432"}/${database ?? ""}`
 }
+
+/**
+ * Error builders bound to one source and query: `fail(operation, message, extra)` and `sqlFail(operation)`, which
+ * wraps effect's `SqlError` as the cause. Shared by the reader and the writer.
+ */
+export const failures = (source: string, query: string) => {
+  const fail = (
+    operation: string,
+    message: string,
+    extra: { column?: string; row?: number; cause?: SqlError } = {}
+  ): SqlSourceError => new SqlSourceError({ source, query, operation, message, ...extra })
+  const sqlFail = (operation: string) => (cause: SqlError) => fail(operation, sqlErrorText(cause), { cause })
+  return { fail, sqlFail }
+}
+
+/** Whether the client speaks PostgreSQL (the only dialect the SQL sources support). */
+export const isPg = (sql: SqlClient): boolean => sql.onDialectOrElse({ pg: () => true, orElse: () => false })

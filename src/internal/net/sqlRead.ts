@@ -23,7 +23,7 @@ import type { DataType } from "../../Frame/DataType.ts"
 import type { Column } from "../column.ts"
 import * as F from "../frame.ts"
 import type { Frame } from "../frame.ts"
-import { describeClient, SqlSourceError, sqlErrorText } from "./sqlError.ts"
+import { describeClient, failures, isPg, type SqlSourceError, sqlErrorText } from "./sqlError.ts"
 import { buildColumn, maxScale, type PgColumn, planColumn, quoteIdent, type ReadPlan } from "./sqlTypes.ts"
 
 /** Options of `Source.sql`. @internal */
@@ -65,14 +65,9 @@ export const read = (
     Effect.gen(function* () {
       const sql = yield* SqlClient
       const source = describeClient(sql)
-      const fail = (
-        operation: string,
-        message: string,
-        extra: { column?: string; row?: number; cause?: SqlError } = {}
-      ): SqlSourceError => new SqlSourceError({ source, query, operation, message, ...extra })
-      const sqlFail = (operation: string) => (cause: SqlError) => fail(operation, sqlErrorText(cause), { cause })
+      const { fail, sqlFail } = failures(source, query)
 
-      if (!sql.onDialectOrElse({ pg: () => true, orElse: () => false }))
+      if (!isPg(sql))
         return yield* fail("dialect", "Source.sql needs a PostgreSQL client (@effect/sql-pg); SQLite is not supported yet")
       const batchRows = options.batchRows ?? DEFAULT_SQL_BATCH_ROWS
       if (!Number.isInteger(batchRows) || batchRows < 1)

@@ -16,7 +16,7 @@ import type { Field } from "../../Frame/DataType.ts"
 import type { Column } from "../column.ts"
 import * as F from "../frame.ts"
 import type { Frame } from "../frame.ts"
-import { describeClient, SqlSourceError, sqlErrorText } from "./sqlError.ts"
+import { describeClient, failures, isPg, type SqlSourceError, sqlErrorText } from "./sqlError.ts"
 import { arrayLiteral, pgTypeOf, quoteIdent, writeExpr } from "./sqlTypes.ts"
 
 /** Options of `Source.writeSql`. @internal */
@@ -53,14 +53,9 @@ export const write = <E, R>(
     const source = describeClient(sql)
     const qualified = options.schema === undefined ? quoteIdent(table) : `${quoteIdent(options.schema)}.${quoteIdent(table)}`
     const query = `INSERT INTO ${qualified}`
-    const fail = (
-      operation: string,
-      message: string,
-      extra: { column?: string; row?: number; cause?: SqlError } = {}
-    ): SqlSourceError => new SqlSourceError({ source, query, operation, message, ...extra })
-    const sqlFail = (operation: string) => (cause: SqlError) => fail(operation, sqlErrorText(cause), { cause })
+    const { fail, sqlFail } = failures(source, query)
 
-    if (!sql.onDialectOrElse({ pg: () => true, orElse: () => false }))
+    if (!isPg(sql))
       return yield* fail("dialect", "Source.writeSql needs a PostgreSQL client (@effect/sql-pg); SQLite is not supported yet")
     const chunkRows = options.chunkRows ?? DEFAULT_SQL_CHUNK_ROWS
     if (!Number.isInteger(chunkRows) || chunkRows < 1)
