@@ -17,13 +17,12 @@
 import { Effect, Option, Stream } from "effect"
 import { SqlClient } from "effect/sql/SqlClient"
 import type { Connection } from "effect/sql/SqlConnection"
-import type { SqlError } from "effect/sql/SqlError"
 import * as DT from "../../Frame/DataType.ts"
 import type { DataType } from "../../Frame/DataType.ts"
 import type { Column } from "../column.ts"
 import * as F from "../frame.ts"
 import type { Frame } from "../frame.ts"
-import { describeClient, failures, isPg, type SqlSourceError, sqlErrorText } from "./sqlError.ts"
+import { describeClient, failures, isPg, type SqlSourceError } from "./sqlError.ts"
 import { buildColumn, maxScale, type PgColumn, planColumn, quoteIdent, type ReadPlan } from "./sqlTypes.ts"
 
 /** Options of `Source.sql`. @internal */
