@@ -21,6 +21,7 @@ import * as C from "../src/internal/column.ts"
 import type { Column } from "../src/internal/column.ts"
 import { fromColumnsUnsafe } from "../src/internal/frame.ts"
 import { diffRows, frameRows, Oracle } from "./support/duckdb.ts"
+import { mulberry32 as rng } from "./support/rng.ts"
 
 let db: Oracle
 beforeAll(async () => {
@@ -29,17 +30,6 @@ beforeAll(async () => {
 afterAll(() => {
   db?.close()
 })
-
-/** mulberry32 */
-const rng = (seed: number) => {
-  let a = seed >>> 0
-  return (): number => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const run = <A>(e: Effect.Effect<A, unknown>): Promise<A> => Effect.runPromise(e)
 

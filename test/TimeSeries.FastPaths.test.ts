@@ -21,19 +21,9 @@ import type { Frame as FrameT } from "../src/internal/frame.ts"
 import { type ClosedWindow, denseDurationSums } from "../src/internal/kernels/rolling.ts"
 import * as K from "../src/internal/timeseries/asof.ts"
 import { joinAsof, rolling } from "../src/TimeSeries/index.ts"
+import { mulberry32 as prng } from "./support/rng.ts"
 
 const SEED = Number(process.env.POLAROID_FAST_SEED ?? 20261126)
-
-const prng = (seed: number) => {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let x = a
-    x = Math.imul(x ^ (x >>> 15), x | 1)
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61)
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const column = (xs: ReadonlyArray<unknown>, dtype?: DataType): Column => {
   const r = Build.fromValues(xs, dtype)

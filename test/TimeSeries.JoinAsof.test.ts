@@ -32,6 +32,7 @@ import * as BK from "../src/internal/timeseries/byKeys.ts"
 import { gather } from "../src/internal/timeseries/gather.ts"
 import { joinAsof, type JoinAsofOptions, windowJoin } from "../src/TimeSeries/index.ts"
 import { cellOf, Oracle } from "./support/duckdb.ts"
+import { mulberry32 as prng } from "./support/rng.ts"
 
 const SEED = Number(process.env.POLAROID_ASOF_SEED ?? 20260806)
 const RUNS = Number(process.env.POLAROID_ASOF_RUNS ?? 150)
@@ -789,16 +790,6 @@ describe("joinAsof: fast paths against the bucket merge", () => {
       DT.Utf8
     )
     return { t: C.make(DT.Timestamp("us"), n, t, nulls > 0 ? valid : null), s }
-  }
-  const prng = (seed: number) => {
-    let a = seed >>> 0
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0
-      let x = a
-      x = Math.imul(x ^ (x >>> 15), x | 1)
-      x ^= x + Math.imul(x ^ (x >>> 7), x | 61)
-      return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-    }
   }
   it("streamAsofWords equals mergeAsof on buckets (strategies × exact × tolerance × by, ties, left nulls)", () => {
     const rng = prng(SEED + 77)

@@ -24,6 +24,7 @@ import * as Engine from "../src/internal/expr/engine.ts"
 import * as F from "../src/internal/frame.ts"
 import type { Frame as FrameT } from "../src/internal/frame.ts"
 import { backwardFill, ewmAlpha, forwardFill, interpolate, rolling, shift } from "../src/TimeSeries/index.ts"
+import { mulberry32 as prng } from "./support/rng.ts"
 
 const SEED = Number(process.env.POLAROID_ROLLING_SEED ?? 20260807)
 const RUNS = Number(process.env.POLAROID_ROLLING_RUNS ?? 120)
@@ -540,18 +541,6 @@ const plCol = (df: pl.DataFrame, name: string): Array<unknown> => [...df.getColu
 
 const randomSeries = (rng: () => number, n: number, nullRate: number, spread: number): Array<number | null> =>
   Array.from({ length: n }, () => (rng() < nullRate ? null : Math.round((rng() - 0.5) * spread * 100) / 100))
-
-/** A small deterministic PRNG (mulberry32). */
-const prng = (seed: number): (() => number) => {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 describe("differential against nodejs-polars", () => {
   it("rolling by count: mean, sum, min, max, std, var, median, quantile with nulls, centre, minSamples", () => {

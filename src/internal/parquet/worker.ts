@@ -1,6 +1,7 @@
 /**
- * Worker-thread script of the parallel Parquet decoder (see `parallel.ts`). Runs from source (Node type stripping:
- * erasable syntax only, no relative imports) and from `dist/` as plain JavaScript.
+ * Worker-thread script of the Parquet decoders: the parallel whole-file decoder (`parallel.ts`) and the streaming
+ * scan's row-group decoder (`stream/exec/decoder.ts`). Runs from source (Node type stripping: erasable syntax only,
+ * no relative imports) and from `dist/` as plain JavaScript.
  *
  * `workerData` carries the URL of parquet-wasm's ESM glue and the compiled `WebAssembly.Module` (compiled once in
  * the main thread, so a worker only instantiates it). Each message is a job: the file bytes in a
@@ -8,8 +9,14 @@
  * (the main thread claims from the same counter), decodes each claimed task with parquet-wasm and posts the Arrow
  * IPC stream back, transferring its ArrayBuffer (no copy). On a failure it stops claiming and posts the error
  * text; the main thread then decodes the tasks that came back missing itself.
+ *
+ * The streaming scan sends requests instead: one row group of a file by path. The worker opens the file as a
+ * file-backed Blob (ranged reads: only that row group's column chunks are read), keeps the readers of the last few
+ * files, and posts `{ id, ipc }` back (transferred), or `ipc: undefined` on a failure, after which the main thread
+ * decodes that row group itself. `{ close: path }` frees a file's reader. Requests are handled in arrival order.
  * @internal
  */
+import { openAsBlob } from "node:fs"
 import { parentPort, workerData } from "node:worker_threads"
 
 interface Init {
@@ -28,6 +35,15 @@ interface Job {
   /** true → the synchronous whole-file reader (`readParquet`), else the async `ParquetFile` reader. */
   readonly whole: boolean
   readonly batchSizes: ReadonlyArray<number>
+}
+
+/** The streaming scan's request: one row group of a file. */
+interface Request {
+  readonly id: number
+  readonly path: string
+  readonly rowGroup: number
+  readonly batchSize: number
+  readonly columns: ReadonlyArray<string> | undefined
 }
 
 interface Table {
@@ -71,7 +87,7 @@ const blobOf = (bytes: Uint8Array): Blob => {
 const own = (u: Uint8Array): Uint8Array =>
   u.byteOffset === 0 && u.byteLength === u.buffer.byteLength && !(u.buffer instanceof SharedArrayBuffer) ? u : u.slice()
 
-port.on("message", async (job: Job) => {
+const runJob = async (job: Job): Promise<void> => {
   const counter = new Int32Array(job.counter)
   const bytes = new Uint8Array(job.bytes, job.offset, job.length)
   let file: ReaderFile | undefined
@@ -107,4 +123,54 @@ port.on("message", async (job: Job) => {
       // freed already (after a trap)
     }
   }
+}
+
+/** The streaming scan's open readers, by path (at most a few: several scans may share the worker). */
+const files = new Map<string, Promise<ReaderFile>>()
+
+const free = (path: string): void => {
+  const f = files.get(path)
+  files.delete(path)
+  f?.then(
+    (r) => {
+      try {
+        r.free()
+      } catch {
+        // freed already (after a trap)
+      }
+    },
+    () => undefined
+  )
+}
+
+const runRequest = async (m: Request): Promise<void> => {
+  try {
+    let f = files.get(m.path)
+    if (f === undefined) {
+      f = openAsBlob(m.path).then((b) => pw.ParquetFile.fromFile(b))
+      files.set(m.path, f)
+      if (files.size > 4) free(files.keys().next().value!)
+    }
+    const o: { rowGroups: Array<number>; batchSize: number; columns?: Array<string> } = {
+      rowGroups: [m.rowGroup],
+      batchSize: m.batchSize
+    }
+    if (m.columns !== undefined) o.columns = [...m.columns]
+    const ipc = own((await (await f).read(o)).intoIPCStream())
+    port.postMessage({ id: m.id, ipc }, [ipc.buffer as ArrayBuffer])
+  } catch {
+    free(m.path)
+    port.postMessage({ id: m.id, ipc: undefined })
+  }
+}
+
+// Streaming requests run one at a time, in arrival order (the scan asks in the order it consumes).
+let chain: Promise<void> = Promise.resolve()
+
+port.on("message", (m: Job | Request | { readonly close: string }) => {
+  if ("tasks" in m) {
+    void runJob(m)
+    return
+  }
+  chain = chain.then(() => ("close" in m ? free(m.close) : runRequest(m)))
 })

@@ -21,7 +21,7 @@ export const MIN_WORKER_BYTES = 8 * 1024 * 1024
 export const AHEAD = 2
 
 const workerUrl = (): URL =>
-  new URL(import.meta.url.endsWith(".ts") ? "./decodeWorker.ts" : "./decodeWorker.js", import.meta.url)
+  new URL(import.meta.url.endsWith(".ts") ? "../../parquet/worker.ts" : "../../parquet/worker.js", import.meta.url)
 
 export interface Decoder {
   readonly request: (path: string, rowGroup: number, batchSize: number, columns: ReadonlyArray<string> | undefined) => Promise<Uint8Array | undefined>
