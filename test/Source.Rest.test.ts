@@ -169,6 +169,13 @@ const server = http.createServer((req, res) => {
 
 let host = ""
 let base = ""
+/** The cars served by offset/limit pages of `limit` rows, records at `data.items`. */
+const offsetPages = (limit: number) => ({
+  url: `${base}/offset`,
+  schema: CarSchema,
+  records: "data.items",
+  pagination: Rest.Pagination.offset({ limit })
+})
 
 beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
@@ -219,10 +226,7 @@ describe("Source.rest: pagination reassembles the served rows", () => {
   it.live("offset/limit without a total: stops at the short last page", () =>
     Effect.gen(function* () {
       const frames = yield* run({
-        url: `${base}/offset`,
-        schema: CarSchema,
-        records: "data.items",
-        pagination: Rest.Pagination.offset({ limit: 50 })
+        ...offsetPages(50)
       })
       assert.deepStrictEqual(rowsOf(frames), CARS)
       assert.strictEqual(frames.length, 9) // 8 × 50 + 6
@@ -236,10 +240,7 @@ describe("Source.rest: pagination reassembles the served rows", () => {
   it.live("offset/limit: a page size dividing the rows stops at the empty page", () =>
     Effect.gen(function* () {
       const frames = yield* run({
-        url: `${base}/offset`,
-        schema: CarSchema,
-        records: "data.items",
-        pagination: Rest.Pagination.offset({ limit: 203 })
+        ...offsetPages(203)
       })
       assert.deepStrictEqual(rowsOf(frames), CARS)
       assert.deepStrictEqual(hitsOf("/offset").map(offsetOf), [0, 203, 406])
@@ -323,10 +324,7 @@ describe("Source.rest: pagination reassembles the served rows", () => {
   it.live("maxPages bounds the requests", () =>
     Effect.gen(function* () {
       const frames = yield* run({
-        url: `${base}/offset`,
-        schema: CarSchema,
-        records: "data.items",
-        pagination: Rest.Pagination.offset({ limit: 10 }),
+        ...offsetPages(10),
         maxPages: 3
       })
       assert.deepStrictEqual(rowsOf(frames), CARS.slice(0, 30))
@@ -355,10 +353,7 @@ describe("Source.rest: concurrency", () => {
     Effect.gen(function* () {
       state.delay = (h) => 20 + ((offsetOf(h) / 25) * 37) % 60
       const frames = yield* run({
-        url: `${base}/offset`,
-        schema: CarSchema,
-        records: "data.items",
-        pagination: Rest.Pagination.offset({ limit: 25 }),
+        ...offsetPages(25),
         concurrency: 3
       })
       assert.deepStrictEqual(rowsOf(frames), CARS)
@@ -378,10 +373,7 @@ describe("Source.rest: concurrency", () => {
       }
       state.delay = (h) => (offsetOf(h) === 400 ? 60 : 0) // the last page answers after the ones past the end
       const frames = yield* run({
-        url: `${base}/offset`,
-        schema: CarSchema,
-        records: "data.items",
-        pagination: Rest.Pagination.offset({ limit: 25 }),
+        ...offsetPages(25),
         concurrency: 3
       })
       assert.deepStrictEqual(rowsOf(frames), CARS)
@@ -403,10 +395,7 @@ describe("Source.rest: rate limits", () => {
         return false
       }
       const frames = yield* run({
-        url: `${base}/offset`,
-        schema: CarSchema,
-        records: "data.items",
-        pagination: Rest.Pagination.offset({ limit: 50 }),
+        ...offsetPages(50),
         retryAfter: { defaultDelay: "10 millis" }
       })
       assert.deepStrictEqual(rowsOf(frames), CARS)
@@ -432,10 +421,7 @@ describe("Source.rest: rate limits", () => {
         return false
       }
       const frames = yield* run({
-        url: `${base}/offset`,
-        schema: CarSchema,
-        records: "data.items",
-        pagination: Rest.Pagination.offset({ limit: 50 }),
+        ...offsetPages(50),
         retryAfter: { defaultDelay: "10 millis" }
       })
       assert.deepStrictEqual(rowsOf(frames), CARS)
@@ -457,10 +443,7 @@ describe("Source.rest: rate limits", () => {
         return false
       }
       const e = yield* failure({
-        url: `${base}/offset`,
-        schema: CarSchema,
-        records: "data.items",
-        pagination: Rest.Pagination.offset({ limit: 10 }),
+        ...offsetPages(10),
         retryAfter: { maxRetries: 2 }
       })
       assert.strictEqual(e.page, 2)
@@ -475,10 +458,7 @@ describe("Source.rest: rate limits", () => {
   it.live("requests per interval: no window of `interval` holds more than `limit` request starts", () =>
     Effect.gen(function* () {
       const frames = yield* run({
-        url: `${base}/offset`,
-        schema: CarSchema,
-        records: "data.items",
-        pagination: Rest.Pagination.offset({ limit: 40 }),
+        ...offsetPages(40),
         concurrency: 3,
         rateLimit: { limit: 4, interval: "300 millis" }
       })
@@ -504,10 +484,7 @@ describe("Source.rest: retries and failures", () => {
         return false
       }
       const frames = yield* run({
-        url: `${base}/offset`,
-        schema: CarSchema,
-        records: "data.items",
-        pagination: Rest.Pagination.offset({ limit: 30 }),
+        ...offsetPages(30),
         retry: fastRetry
       })
       assert.deepStrictEqual(rowsOf(frames), CARS)
@@ -527,10 +504,7 @@ describe("Source.rest: retries and failures", () => {
         return false
       }
       const frames = yield* run({
-        url: `${base}/offset`,
-        schema: CarSchema,
-        records: "data.items",
-        pagination: Rest.Pagination.offset({ limit: 30 }),
+        ...offsetPages(30),
         retry: fastRetry
       })
       assert.deepStrictEqual(rowsOf(frames), CARS)
@@ -550,10 +524,7 @@ describe("Source.rest: retries and failures", () => {
         return false
       }
       const e = yield* failure({
-        url: `${base}/offset`,
-        schema: CarSchema,
-        records: "data.items",
-        pagination: Rest.Pagination.offset({ limit: 30 }),
+        ...offsetPages(30),
         retry: fastRetry
       })
       assert.strictEqual(e.page, 3)
@@ -605,10 +576,7 @@ describe("Source.rest: retries and failures", () => {
       state.delay = (h) => (offsetOf(h) === 50 ? 3000 : 0)
       const t0 = performance.now()
       const e = yield* failure({
-        url: `${base}/offset`,
-        schema: CarSchema,
-        records: "data.items",
-        pagination: Rest.Pagination.offset({ limit: 50 }),
+        ...offsetPages(50),
         timeout: "200 millis",
         retry: false
       })
@@ -627,10 +595,7 @@ describe("Source.rest: retries and failures", () => {
     Effect.gen(function* () {
       state.delay = (h) => (offsetOf(h) === 0 ? 2000 : 0)
       const e = yield* failure({
-        url: `${base}/offset`,
-        schema: CarSchema,
-        records: "data.items",
-        pagination: Rest.Pagination.offset({ limit: 50 }),
+        ...offsetPages(50),
         timeout: "100 millis",
         retry: Schedule.max([Schedule.spaced("5 millis"), Schedule.recurs(1)])
       })
@@ -652,10 +617,7 @@ describe("Source.rest: malformed pages", () => {
         return false
       }
       const e = yield* failure({
-        url: `${base}/offset`,
-        schema: CarSchema,
-        records: "data.items",
-        pagination: Rest.Pagination.offset({ limit: 20 })
+        ...offsetPages(20)
       })
       assert.strictEqual(e.page, 2)
       assert.include(e.url, "offset=40")
@@ -677,10 +639,7 @@ describe("Source.rest: malformed pages", () => {
         return false
       }
       const e = yield* failure({
-        url: `${base}/offset`,
-        schema: CarSchema,
-        records: "data.items",
-        pagination: Rest.Pagination.offset({ limit: 20 })
+        ...offsetPages(20)
       })
       assert.strictEqual(e.page, 1)
       assert.strictEqual(e.reason._tag, "RestDecode")
@@ -750,10 +709,7 @@ describe("Source.rest: interruption", () => {
       state.delay = (h) => (offsetOf(h) === 0 ? 0 : 600)
       const fiber = yield* Effect.forkChild(
         run({
-          url: `${base}/offset`,
-          schema: CarSchema,
-          records: "data.items",
-          pagination: Rest.Pagination.offset({ limit: 10 }),
+          ...offsetPages(10),
           concurrency: 3
         })
       )
@@ -784,10 +740,7 @@ describe("Source.rest: interruption", () => {
       const t0 = performance.now()
       const frames = yield* provide(
         Rest.rest({
-          url: `${base}/offset`,
-          schema: CarSchema,
-          records: "data.items",
-          pagination: Rest.Pagination.offset({ limit: 10 }),
+          ...offsetPages(10),
           concurrency: 3
         }).pipe(Stream.take(1), Stream.runCollect)
       )
