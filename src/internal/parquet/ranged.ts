@@ -87,21 +87,33 @@ export const nodesOf = (footer: Meta.Footer): ReadonlyMap<string, PNode> => new 
 /**
  * Row group `g` of a file from its decoded Arrow IPC stream (`ipc`, from this thread's or a worker's parquet-wasm
  * reader), the top-level columns in the order of `expect`, or undefined when its row count or dtypes disagree with
- * `expect` (the dtypes `readParquet` gives) or the stream does not parse.
+ * `expect` (the dtypes `readParquet` gives) or the stream does not parse. Columns named in `dictionary` may be
+ * Categorical where `expect` says Utf8 (decoded as dictionaries on request, see `worker.ts`).
  */
 export const frameOfIpc = (
   footer: Meta.Footer,
   nodes: ReadonlyMap<string, PNode>,
   g: number,
   ipc: Uint8Array,
-  expect: ReadonlyArray<Field>
+  expect: ReadonlyArray<Field>,
+  dictionary?: ReadonlyArray<string>
+): Frame | undefined => frameOfIpcRows(Number(footer.raw.row_groups[g]!.num_rows), nodes, ipc, expect, dictionary)
+
+/** As `frameOfIpc`, given the row group's row count (on a worker thread, which has no footer). */
+export const frameOfIpcRows = (
+  numRows: number,
+  nodes: ReadonlyMap<string, PNode>,
+  ipc: Uint8Array,
+  expect: ReadonlyArray<Field>,
+  dictionary?: ReadonlyArray<string>
 ): Frame | undefined => {
   try {
-    const numRows = Number(footer.raw.row_groups[g]!.num_rows)
     const t = A.tableFromIPC(ipc)
     const f = frameFromArrow(t.schema, t.batches, nodes)
     const idx = expect.map((x) => f.schema.findIndex((y) => y.name === x.name))
-    if (f.height !== numRows || idx.some((i, k) => i < 0 || !DT.equals(f.schema[i]!.dtype, expect[k]!.dtype))) return undefined
+    const fits = (t: DT.DataType, want: Field) =>
+      DT.equals(t, want.dtype) || (t._tag === "Categorical" && want.dtype._tag === "Utf8" && dictionary?.includes(want.name) === true)
+    if (f.height !== numRows || idx.some((i, k) => i < 0 || !fits(f.schema[i]!.dtype, expect[k]!))) return undefined
     if (idx.length === f.schema.length && idx.every((i, k) => i === k)) return f
     return F.unsafeMake(
       idx.map((i) => f.schema[i]!),

@@ -14,8 +14,18 @@
  * file-backed Blob (ranged reads: only that row group's column chunks are read), keeps the readers of the last few
  * files, and posts `{ id, ipc }` back (transferred), or `ipc: undefined` on a failure, after which the main thread
  * decodes that row group itself. `{ close: path }` frees a file's reader. Requests are handled in arrival order.
+ *
+ * A request may name Utf8 columns to decode as dictionaries (`dictionary`): their values then come as Arrow
+ * `Dictionary<Int32, Utf8>` (the row group's dictionary page and its indices) instead of one string per row. arrow-rs
+ * (parquet-wasm) keeps dictionaries only when the file's `ARROW:schema` metadata asks for them, and parquet-wasm has
+ * no option to pass a schema, so the reader is opened over a view of the file whose footer carries that metadata:
+ * the bytes before the footer are the file's own (column chunk offsets stay valid), the footer is the file's
+ * Thrift `FileMetaData` with a `key_value_metadata` field (id 5, written in the compact protocol's long form) holding
+ * the schema arrow-rs inferred, with the named columns' type changed to a dictionary. A file whose footer already
+ * has key-value metadata, or where any of this fails, is read without the hint.
  * @internal
  */
+import * as A from "apache-arrow"
 import { openAsBlob } from "node:fs"
 import { parentPort, workerData } from "node:worker_threads"
 
@@ -44,13 +54,35 @@ interface Request {
   readonly rowGroup: number
   readonly batchSize: number
   readonly columns: ReadonlyArray<string> | undefined
+  /** Utf8 columns to decode as Arrow dictionaries (see the module's comment). */
+  readonly dictionary?: ReadonlyArray<string> | undefined
+  /**
+   * Aggregate the decoded row group here (`stream/exec/partialAgg.ts`, loaded from `module`): the reply is then
+   * `{ id, rows }`, or the IPC stream as usual when the module cannot take this row group. `base`: the input
+   * position of the row group's first row.
+   */
+  readonly agg?: { readonly module: string; readonly numRows: number; readonly base: number; readonly task: { readonly id: string } } | undefined
 }
+
+/** The end of an aggregating scan: the reply is `{ id, partial }` (the task's table, or undefined if none). */
+interface Flush {
+  readonly id: number
+  readonly flush: string
+  readonly module: string
+}
+
+interface AggModule {
+  readonly accumulate: (ipc: Uint8Array, numRows: number, base: number, task: unknown) => boolean
+  readonly flush: (id: string) => object | undefined
+  readonly transferables: (p: object) => Array<ArrayBuffer>
+}
+let aggModule: Promise<AggModule> | undefined
 
 interface Table {
   readonly intoIPCStream: () => Uint8Array
 }
 interface ReaderFile {
-  readonly read: (o: { rowGroups: Array<number>; batchSize: number; columns?: Array<string> }) => Promise<Table>
+  readonly read: (o: { rowGroups: Array<number>; batchSize: number; columns?: Array<string>; limit?: number }) => Promise<Table>
   readonly free: () => void
 }
 interface Glue {
@@ -125,13 +157,178 @@ const runJob = async (job: Job): Promise<void> => {
   }
 }
 
-/** The streaming scan's open readers, by path (at most a few: several scans may share the worker). */
-const files = new Map<string, Promise<ReaderFile>>()
+// ---------------------------------------------------------------------------------------------------------------
+// Dictionary hints (see the module's comment)
+// ---------------------------------------------------------------------------------------------------------------
+
+const varint = (n: number): Array<number> => {
+  const out: Array<number> = []
+  while (n >= 0x80) {
+    out.push((n & 0x7f) | 0x80)
+    n >>>= 7
+  }
+  out.push(n)
+  return out
+}
+
+/** A compact-protocol binary field (type 8) with a field-id delta of 1. */
+const binaryField = (bytes: Uint8Array): Array<number> => [0x18, ...varint(bytes.byteLength), ...bytes]
+
+/** Whether a compact-protocol struct has a top-level field `id` (walks the field headers; false on anything odd). */
+const hasField = (b: Uint8Array, id: number): boolean => {
+  let p = 0
+  const readVarint = (): number => {
+    let r = 0
+    let shift = 0
+    for (;;) {
+      const x = b[p++]!
+      r += (x & 0x7f) * 2 ** shift
+      if ((x & 0x80) === 0) return r
+      shift += 7
+    }
+  }
+  const skip = (type: number): void => {
+    switch (type) {
+      case 1:
+      case 2:
+        return
+      case 3:
+        p++
+        return
+      case 4:
+      case 5:
+      case 6:
+        readVarint()
+        return
+      case 7:
+        p += 8
+        return
+      case 8: {
+        const n = readVarint() // before adding: `p += readVarint()` would read p first
+        p += n
+        return
+      }
+      case 9:
+      case 10: {
+        const h = b[p++]!
+        let n = h >> 4
+        if (n === 15) n = readVarint()
+        const et = h & 0x0f
+        for (let i = 0; i < n; i++) skip(et === 1 || et === 2 ? 3 : et)
+        return
+      }
+      case 11: {
+        const n = readVarint()
+        if (n === 0) return
+        const kv = b[p++]!
+        for (let i = 0; i < n; i++) {
+          skip(kv >> 4)
+          skip(kv & 0x0f)
+        }
+        return
+      }
+      case 12:
+        walk()
+        return
+      default:
+        throw new Error(`thrift type ${type}`)
+    }
+  }
+  let found = false
+  const walk = (top = false): void => {
+    let last = 0
+    for (;;) {
+      const h = b[p++]!
+      if (h === 0) return
+      const type = h & 0x0f
+      const delta = h >> 4
+      let fid: number
+      if (delta !== 0) fid = last + delta
+      else {
+        const z = readVarint()
+        fid = (z >>> 1) ^ -(z & 1)
+      }
+      last = fid
+      if (top && fid === id) found = true
+      skip(type)
+    }
+  }
+  walk(true)
+  return found
+}
+
+/** The file's tail (`FileMetaData` + length + magic) with an `ARROW:schema` entry, or undefined when it cannot. */
+const hintedTail = (footer: Uint8Array, schema: A.Schema, dictionary: ReadonlyArray<string>): Uint8Array | undefined => {
+  if (footer[footer.byteLength - 1] !== 0 || hasField(footer, 5)) return undefined
+  let changed = false
+  const fields = schema.fields.map((f, i) => {
+    if (!dictionary.includes(f.name) || f.type.typeId !== A.Type.Utf8) return f
+    changed = true
+    return new A.Field(f.name, new A.Dictionary(new A.Utf8(), new A.Int32(), i), f.nullable, f.metadata)
+  })
+  if (!changed) return undefined
+  const ipc = A.tableToIPC(new A.Table(new A.Schema(fields, schema.metadata)), "stream")
+  const length = new DataView(ipc.buffer, ipc.byteOffset, ipc.byteLength).getInt32(4, true)
+  const b64 = new TextEncoder().encode(Buffer.from(ipc.subarray(0, 8 + length)).toString("base64"))
+  // field 5 (list, long form: type byte 0x09 then zigzag id 10), one struct element, KeyValue { 1: key, 2: value }
+  const entry = [0x09, 0x0a, 0x1c, ...binaryField(new TextEncoder().encode("ARROW:schema")), ...binaryField(b64), 0x00]
+  const meta = new Uint8Array(footer.byteLength + entry.length)
+  meta.set(footer.subarray(0, footer.byteLength - 1))
+  meta.set(entry, footer.byteLength - 1)
+  meta[meta.byteLength - 1] = 0
+  const tail = new Uint8Array(meta.byteLength + 8)
+  tail.set(meta)
+  new DataView(tail.buffer).setUint32(meta.byteLength, meta.byteLength, true)
+  tail.set([0x50, 0x41, 0x52, 0x31], meta.byteLength + 4)
+  return tail
+}
+
+/** A Blob-shaped view of `blob`'s first `keep` bytes followed by `tail` (ranged reads stitch the two). */
+const stitched = (blob: Blob, keep: number, tail: Uint8Array): Blob => {
+  const view = (s: number, e: number): unknown => ({
+    size: e - s,
+    type: "",
+    slice: (a?: number, b?: number) => view(s + (a ?? 0), s + Math.min(b ?? e - s, e - s)),
+    arrayBuffer: async () => {
+      if (e <= keep) return blob.slice(s, e).arrayBuffer()
+      const out = new Uint8Array(e - s)
+      if (s < keep) out.set(new Uint8Array(await blob.slice(s, keep).arrayBuffer()))
+      out.set(tail.subarray(Math.max(0, s - keep), e - keep), Math.max(0, keep - s))
+      return out.buffer
+    }
+  })
+  return view(0, keep + tail.byteLength) as Blob
+}
+
+/** A reader of the file at `path`, with the dictionary hint when one applies. */
+const openFile = async (path: string, dictionary: ReadonlyArray<string> | undefined): Promise<ReaderFile> => {
+  const blob = await openAsBlob(path)
+  const plain = await pw.ParquetFile.fromFile(blob)
+  if (dictionary === undefined || dictionary.length === 0) return plain
+  try {
+    const size = blob.size
+    const last8 = new Uint8Array(await blob.slice(size - 8).arrayBuffer())
+    const length = new DataView(last8.buffer).getUint32(0, true)
+    const keep = size - 8 - length
+    const footer = new Uint8Array(await blob.slice(keep, size - 8).arrayBuffer())
+    const inferred = A.tableFromIPC((await plain.read({ rowGroups: [0], batchSize: 1, limit: 1 })).intoIPCStream()).schema
+    const tail = hintedTail(footer, inferred, dictionary)
+    if (tail === undefined) return plain
+    const hinted = await pw.ParquetFile.fromFile(stitched(blob, keep, tail))
+    plain.free()
+    return hinted
+  } catch {
+    return plain
+  }
+}
+
+/** The streaming scan's open readers, by path (at most a few: several scans may share the worker), with their hint. */
+const files = new Map<string, { readonly hint: string; readonly reader: Promise<ReaderFile> }>()
 
 const free = (path: string): void => {
   const f = files.get(path)
   files.delete(path)
-  f?.then(
+  f?.reader.then(
     (r) => {
       try {
         r.free()
@@ -145,9 +342,14 @@ const free = (path: string): void => {
 
 const runRequest = async (m: Request): Promise<void> => {
   try {
+    const hint = m.dictionary?.join("\0") ?? ""
     let f = files.get(m.path)
+    if (f !== undefined && f.hint !== hint) {
+      free(m.path)
+      f = undefined
+    }
     if (f === undefined) {
-      f = openAsBlob(m.path).then((b) => pw.ParquetFile.fromFile(b))
+      f = { hint, reader: openFile(m.path, m.dictionary) }
       files.set(m.path, f)
       if (files.size > 4) free(files.keys().next().value!)
     }
@@ -156,7 +358,18 @@ const runRequest = async (m: Request): Promise<void> => {
       batchSize: m.batchSize
     }
     if (m.columns !== undefined) o.columns = [...m.columns]
-    const ipc = own((await (await f).read(o)).intoIPCStream())
+    const ipc = own((await (await f.reader).read(o)).intoIPCStream())
+    if (m.agg !== undefined) {
+      try {
+        const mod = await (aggModule ??= import(m.agg.module) as Promise<AggModule>)
+        if (mod.accumulate(ipc, m.agg.numRows, m.agg.base, m.agg.task)) {
+          port.postMessage({ id: m.id, rows: m.agg.numRows })
+          return
+        }
+      } catch {
+        // the calling thread aggregates this row group from its IPC stream
+      }
+    }
     port.postMessage({ id: m.id, ipc }, [ipc.buffer as ArrayBuffer])
   } catch {
     free(m.path)
@@ -167,10 +380,20 @@ const runRequest = async (m: Request): Promise<void> => {
 // Streaming requests run one at a time, in arrival order (the scan asks in the order it consumes).
 let chain: Promise<void> = Promise.resolve()
 
-port.on("message", (m: Job | Request | { readonly close: string }) => {
+const runFlush = async (m: Flush): Promise<void> => {
+  try {
+    const mod = await (aggModule ??= import(m.module) as Promise<AggModule>)
+    const partial = mod.flush(m.flush)
+    port.postMessage({ id: m.id, partial }, partial === undefined ? [] : mod.transferables(partial))
+  } catch {
+    port.postMessage({ id: m.id, lost: true })
+  }
+}
+
+port.on("message", (m: Job | Request | Flush | { readonly close: string }) => {
   if ("tasks" in m) {
     void runJob(m)
     return
   }
-  chain = chain.then(() => ("close" in m ? free(m.close) : runRequest(m)))
+  chain = chain.then(() => ("close" in m ? free(m.close) : "flush" in m ? runFlush(m) : runRequest(m)))
 })

@@ -12,6 +12,8 @@ import * as DT from "../../../Frame/DataType.ts"
 import type { DataType } from "../../../Frame/DataType.ts"
 import * as C from "../../column.ts"
 import type { Column } from "../../column.ts"
+import * as F from "../../frame.ts"
+import type { Frame } from "../../frame.ts"
 import type { KeyDict } from "./keyDict.ts"
 import * as KD from "./keyDict.ts"
 
@@ -82,6 +84,15 @@ const intCodes = (): IntCodes => {
     return true
   }
   let wide = false
+  /** Code of a value first seen in the direct table's range: into the hash table too (a later switch keeps codes). */
+  const newDirectCode = (x: number): number => {
+    let q = Math.imul(x, 0x9e3779b1) >>> 0
+    q = (q ^ (q >>> 15)) & mask
+    while (slots[q]! >= 0) q = (q + 1) & mask
+    const c = insert(x, q)
+    dtab![x - dmin] = c
+    return c
+  }
   return {
     // out[i] = code + 1, 0 for null
     encode: (col, sel, out) => {
@@ -91,14 +102,44 @@ const intCodes = (): IntCodes => {
       if (!wide) {
         let lo = Infinity
         let hi = -Infinity
-        for (let i = 0; i < n; i++) {
-          const r = sel === undefined ? i : sel[i]!
-          if (validity !== null && (validity[r >> 3]! & (1 << (r & 7))) === 0) continue
-          const x = v[r]!
-          if (x < lo) lo = x
-          if (x > hi) hi = x
-        }
+        if (validity === null && sel === undefined)
+          for (let i = 0; i < n; i++) {
+            const x = v[i]!
+            if (x < lo) lo = x
+            if (x > hi) hi = x
+          }
+        else if (validity === null)
+          for (let i = 0; i < n; i++) {
+            const x = v[sel![i]!]!
+            if (x < lo) lo = x
+            if (x > hi) hi = x
+          }
+        else
+          for (let i = 0; i < n; i++) {
+            const r = sel === undefined ? i : sel[i]!
+            if ((validity[r >> 3]! & (1 << (r & 7))) === 0) continue
+            const x = v[r]!
+            if (x < lo) lo = x
+            if (x > hi) hi = x
+          }
         if (lo > hi || cover(lo, hi)) {
+          if (validity === null && lo <= hi) {
+            const t = dtab!
+            const base = dmin
+            if (sel === undefined)
+              for (let i = 0; i < n; i++) {
+                const x = v[i]!
+                const c = t[x - base]!
+                out[i] = c >= 0 ? c + 1 : newDirectCode(x) + 1
+              }
+            else
+              for (let i = 0; i < n; i++) {
+                const x = v[sel[i]!]!
+                const c = t[x - base]!
+                out[i] = c >= 0 ? c + 1 : newDirectCode(x) + 1
+              }
+            return
+          }
           for (let i = 0; i < n; i++) {
             const r = sel === undefined ? i : sel[i]!
             if (validity !== null && (validity[r >> 3]! & (1 << (r & 7))) === 0) {
@@ -149,23 +190,91 @@ const intCodes = (): IntCodes => {
 }
 
 /** Codes + 1 of a Utf8 key through its `KeyDict` (0 for null). */
-const utf8Codes = (d: KeyDict, col: Column, sel: Int32Array | undefined, out: Int32Array): void => {
-  const c = d.encode(col, sel)
-  const v = c.values as Int32Array
-  const validity = c.nullCount === 0 ? null : c.validity
-  for (let i = 0; i < out.length; i++) out[i] = validity !== null && (validity[i >> 3]! & (1 << (i & 7))) === 0 ? 0 : v[i]! + 1
-}
+const utf8Codes = (d: KeyDict, col: Column, sel: Int32Array | undefined, out: Int32Array): void => d.encodeInto(col, sel, out)
 
 const TWO32 = 2 ** 32
 
 export interface Direct {
   /** Accumulates the rows of one batch (all, or those `sel` lists) given its key and input columns. */
-  readonly add: (keys: ReadonlyArray<Column>, inputs: ReadonlyArray<Column | undefined>, sel: Int32Array | undefined, n: number) => void
+  /**
+   * Accumulates the rows of one batch (all, or those `sel` lists) given its key and input columns. `base` is the
+   * input position of the batch's first row (rows of the whole input numbered from 0): it orders the groups at the
+   * end; undefined continues from the previous batch.
+   */
+  readonly add: (
+    keys: ReadonlyArray<Column>,
+    inputs: ReadonlyArray<Column | undefined>,
+    sel: Int32Array | undefined,
+    n: number,
+    base?: number
+  ) => void
   /** Number of groups so far. */
   readonly groups: () => number
   /** The key columns (in `keyTypes`) and one column per aggregation (Int64 sums of integers and counts, Float64 otherwise). */
   readonly finish: () => { readonly keys: ReadonlyArray<Column>; readonly aggs: ReadonlyArray<Column> }
+  /** The state so far as a `Partial` (for another thread's `merge`). */
+  readonly partial: (rows: number) => Partial
+  /** Adds another table's state: its groups are looked up (new ones appended in their order), accumulators added. */
+  readonly merge: (p: Partial) => void
 }
+
+/**
+ * The state of a direct group-by over some rows, as plain data (structured-clonable; its buffers transferable):
+ * the key columns (decoded: Utf8 or the integer dtype, nulls as nulls), and per aggregation its two accumulators
+ * by group (see `make`: sum or lo word or count; hi word or n). `rows` is the number of input rows it covers.
+ */
+export interface Partial {
+  readonly rows: number
+  readonly groups: number
+  readonly keys: ReadonlyArray<Column>
+  readonly a: ReadonlyArray<Float64Array>
+  readonly b: ReadonlyArray<Float64Array>
+  /** Per group, the input position of its first row (so merged groups can be put in order of first appearance). */
+  readonly first: Float64Array
+}
+
+/** The buffers a `Partial` can hand over to another thread without a copy. */
+export const transferables = (p: Partial): Array<ArrayBuffer> => {
+  const out = new Set<ArrayBuffer>()
+  const add = (x: { readonly buffer: ArrayBufferLike } | null | undefined) => {
+    if (x != null && x.buffer instanceof ArrayBuffer) out.add(x.buffer)
+  }
+  for (const k of p.keys) {
+    add(k.values)
+    add(k.validity)
+    add(k.offsets)
+  }
+  for (const x of [...p.a, ...p.b, p.first]) add(x)
+  return [...out]
+}
+
+/**
+ * Partials travelling through a stream of batches in place of a batch (from the scan's aggregating decode
+ * workers, see `scan.ts`): the carrier is an empty frame, looked up here by identity. A partial with no groups
+ * only reports rows a worker aggregated (for progress).
+ */
+const carried = new WeakMap<object, Partial>()
+
+/** An empty frame carrying `p`. */
+export const carrier = (p: Partial): Frame => {
+  const f = F.unsafeMake([], [])
+  carried.set(f, p)
+  return f
+}
+
+/** Input positions of batches (a scan's, for a fused group-by): the position of each batch's first row. */
+const positions = new WeakMap<object, number>()
+
+/** Records the input position of `frame`'s first row. */
+export const placeAt = (frame: object, at: number): void => {
+  positions.set(frame, at)
+}
+
+/** The input position of a batch's first row, when its scan recorded one. */
+export const positionOf = (frame: object): number | undefined => positions.get(frame)
+
+/** The partial a batch carries, if it is a carrier. */
+export const carriedBy = (frame: object): Partial | undefined => carried.get(frame)
 
 export const make = (
   keyTypes: ReadonlyArray<DataType>,
@@ -181,6 +290,13 @@ export const make = (
   let keyStore = new Int32Array(256 * K)
   let cap = 256
   let G = 0
+  // per group: input position of its first row; whether groups may be out of that order (after a merge)
+  let first = new Float64Array(cap)
+  let unordered = false
+  let seen = 0
+  // rows (batch indexes) where this batch's new groups first appear: group G0 + k at newAt[k]
+  let newAt = new Int32Array(0)
+  let G0 = 0
   // accumulators: a (sum, lo, count) and b (hi, n) per aggregation
   let accA = aggs.map(() => new Float64Array(cap))
   let accB = aggs.map(() => new Float64Array(cap))
@@ -206,6 +322,9 @@ export const make = (
       b.set(a)
       return b
     })
+    const f = new Float64Array(c2)
+    f.set(first)
+    first = f
     cap = c2
   }
 
@@ -250,20 +369,46 @@ export const make = (
     return true
   }
 
+  /** A new group for row i's codes at direct-table index idx. */
+  const newDirect = (t: Int32Array, idx: number, i: number): number => {
+    const g = G++
+    if (g === cap) grow()
+    for (let j = 0; j < K; j++) keyStore[g * K + j] = codes[j]![i]!
+    t[idx] = g
+    newAt[g - G0] = i
+    return g
+  }
+
   const assign = (n: number) => {
     if (fitDirect(n)) {
       const t = direct!
+      // one and two keys (the common shapes) without the loop over keys
+      const out = gids
+      if (K === 1) {
+        const c0 = codes[0]!
+        for (let i = 0; i < n; i++) {
+          const idx = c0[i]!
+          const g = t[idx]!
+          out[i] = g >= 0 ? g : newDirect(t, idx, i)
+        }
+        return
+      }
+      if (K === 2) {
+        const c0 = codes[0]!
+        const c1 = codes[1]!
+        const b1 = bits[1]!
+        for (let i = 0; i < n; i++) {
+          const idx = (c0[i]! << b1) | c1[i]!
+          const g = t[idx]!
+          out[i] = g >= 0 ? g : newDirect(t, idx, i)
+        }
+        return
+      }
       for (let i = 0; i < n; i++) {
         let idx = 0
         for (let j = 0; j < K; j++) idx = (idx << bits[j]!) | codes[j]![i]!
-        let g = t[idx]!
-        if (g < 0) {
-          g = G++
-          if (g === cap) grow()
-          for (let j = 0; j < K; j++) keyStore[g * K + j] = codes[j]![i]!
-          t[idx] = g
-        }
-        gids[i] = g
+        const g = t[idx]!
+        gids[i] = g >= 0 ? g : newDirect(t, idx, i)
       }
       return
     }
@@ -310,6 +455,7 @@ export const make = (
       if (g < 0) {
         g = G++
         if (g === cap) grow()
+        newAt[g - G0] = i
         hashes[g] = h
         for (let j = 0; j < K; j++) keyStore[g * K + j] = codes[j]![i]!
         slots[q] = g
@@ -334,10 +480,11 @@ export const make = (
     }
   }
 
-  const add: Direct["add"] = (keys, inputs, sel, n) => {
+  const add: Direct["add"] = (keys, inputs, sel, n, base) => {
     if (gids.length < n) {
       gids = new Int32Array(n)
       codes = codes.map(() => new Int32Array(n))
+      newAt = new Int32Array(n)
     }
     for (let j = 0; j < K; j++) {
       const out = codes[j]!.subarray(0, n)
@@ -345,7 +492,15 @@ export const make = (
       if ("utf8" in e) utf8Codes(e.utf8, keys[j]!, sel, out)
       else e.int.encode(keys[j]!, sel, out)
     }
+    const at = base ?? seen
+    if (at < seen) unordered = true
+    G0 = G
     assign(n)
+    for (let g = G0; g < G; g++) {
+      const i = newAt[g - G0]!
+      first[g] = at + (sel === undefined ? i : sel[i]!)
+    }
+    seen = Math.max(seen, at + (sel === undefined ? n : n === 0 ? 0 : sel[n - 1]! + 1))
     aggs.forEach((a, k) => {
       const A = accA[k]!
       const B = accB[k]!
@@ -405,8 +560,54 @@ export const make = (
     })
   }
 
-  const finish: Direct["finish"] = () => {
-    const keyCols = keyTypes.map((t, j) => {
+  const partial: Direct["partial"] = (rows) => ({
+    rows,
+    groups: G,
+    keys: keyColumns(),
+    a: accA.map((x) => x.slice(0, G)),
+    b: accB.map((x) => x.slice(0, G)),
+    first: first.slice(0, G)
+  })
+
+  const merge: Direct["merge"] = (p) => {
+    const n = p.groups
+    if (n === 0) return
+    if (gids.length < n) {
+      gids = new Int32Array(n)
+      codes = codes.map(() => new Int32Array(n))
+      newAt = new Int32Array(n)
+    }
+    for (let j = 0; j < K; j++) {
+      const out = codes[j]!.subarray(0, n)
+      const e = enc[j]!
+      if ("utf8" in e) utf8Codes(e.utf8, p.keys[j]!, undefined, out)
+      else e.int.encode(p.keys[j]!, undefined, out)
+    }
+    const G1 = G
+    G0 = G
+    assign(n)
+    unordered = true
+    const pf = p.first
+    for (let i = 0; i < n; i++) {
+      const g = gids[i]!
+      if (g >= G1 || pf[i]! < first[g]!) first[g] = pf[i]!
+    }
+    for (let k = 0; k < aggs.length; k++) {
+      const A = accA[k]!
+      const B = accB[k]!
+      const pa = p.a[k]!
+      const pb = p.b[k]!
+      for (let i = 0; i < n; i++) {
+        const g = gids[i]!
+        A[g] = A[g]! + pa[i]!
+        B[g] = B[g]! + pb[i]!
+      }
+      if (intSum[k]) carryInto(A, B)
+    }
+  }
+
+  const keyColumns = (): Array<Column> =>
+    keyTypes.map((t, j) => {
       const v = new Int32Array(G)
       const validity = new Uint8Array((G + 7) >> 3)
       for (let g = 0; g < G; g++) {
@@ -423,6 +624,9 @@ export const make = (
       for (let g = 0; g < G; g++) out[g] = keyStore[g * K + j]! > 0 ? vals[v[g]!]! : 0
       return C.make(t, G, out, validity)
     })
+
+  const finish: Direct["finish"] = () => {
+    const keyCols = keyColumns()
     const aggCols = aggs.map((a, k) => {
       const A = accA[k]!
       const B = accB[k]!
@@ -449,8 +653,12 @@ export const make = (
       }
       return C.make(DT.Float64, G, A.slice(0, G), null)
     })
-    return { keys: keyCols, aggs: aggCols }
+    if (!unordered) return { keys: keyCols, aggs: aggCols }
+    // merged partials: groups in order of first appearance in the input
+    const perm = Int32Array.from({ length: G }, (_, g) => g).sort((x, y) => first[x]! - first[y]! || x - y)
+    if (perm.every((g, k) => g === k)) return { keys: keyCols, aggs: aggCols }
+    return { keys: keyCols.map((c) => C.take(c, perm)), aggs: aggCols.map((c) => C.take(c, perm)) }
   }
 
-  return { add, groups: () => G, finish }
+  return { add, groups: () => G, finish, partial, merge }
 }

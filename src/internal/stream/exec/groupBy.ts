@@ -45,6 +45,8 @@ import { type Groups, groupIds } from "../../kernels/hash.ts"
 import { isElementwise } from "../../plan/logical.ts"
 import * as Direct from "./directAgg.ts"
 import * as KeyDict from "./keyDict.ts"
+import type { AggSpec } from "./scan.ts"
+import * as Select from "./select.ts"
 import { type Batches, StreamObserver } from "./types.ts"
 
 /** Pending partial state rows below this are never merged (amortizes the merge). */
@@ -292,6 +294,42 @@ const directKind = (a: AggPlan): Direct.DirectKind | undefined => {
   }
 }
 
+/**
+ * The direct path's key dtypes and aggregations (`directAgg.ts`) when keys and aggregations allow it: `out` is
+ * the group-by's output schema (its first `nKeys` fields are the keys).
+ */
+export const directSpec = (
+  nKeys: number,
+  plans: ReadonlyArray<AggPlan>,
+  out: ReadonlyArray<Field>
+): { readonly keyTypes: ReadonlyArray<DataType>; readonly aggs: ReadonlyArray<{ readonly kind: Direct.DirectKind; readonly input: DataType | undefined }> } | undefined => {
+  const keyTypes = out.slice(0, nKeys).map((f) => f.dtype)
+  const kinds = plans.map(directKind)
+  if (!kinds.every((k) => k !== undefined)) return undefined
+  const aggs = plans.map((a, k) => ({ kind: kinds[k]!, input: a.inputType }))
+  return Direct.applies(keyTypes, aggs) ? { keyTypes, aggs } : undefined
+}
+
+/**
+ * The decode workers' share of a fused `scan → groupBy` (`scan.ts` `AggSpec`): the direct path applies, keys and
+ * inputs are columns and the predicate is comparisons with numbers (`select.ts`); undefined otherwise.
+ */
+export const workerAggSpec = (
+  keys: ReadonlyArray<ExprNode>,
+  plans: ReadonlyArray<AggPlan>,
+  out: ReadonlyArray<Field>,
+  predicate: ExprNode
+): AggSpec | undefined => {
+  const spec = directSpec(keys.length, plans, out)
+  const terms = Select.plan(predicate)
+  if (spec === undefined || terms === undefined || !fusable(keys, plans)) return undefined
+  const name = (e: ExprNode | undefined) => (e?._tag === "Column" ? e.name : undefined)
+  const keyNames = keys.map((k) => name(k)!)
+  const aggs = spec.aggs.map((a, k) => ({ ...a, column: name(plans[k]!.input) }))
+  const columns = [...new Set([...keyNames, ...aggs.flatMap((a) => (a.column === undefined ? [] : [a.column])), ...terms.map((t) => t.name)])]
+  return { spec: { keys: keyNames, keyTypes: spec.keyTypes, aggs, terms }, columns }
+}
+
 /** A column in the given dtype (cast when a batch gives another one, e.g. an all-null column). */
 const castTo = (c: Column, t: DataType): Column => {
   if (DT.equals(c.dtype, t)) return c
@@ -299,9 +337,12 @@ const castTo = (c: Column, t: DataType): Column => {
   return isCastFailure(r) ? C.nulls(t, c.length) : r
 }
 
-/** A Utf8 key's values as Utf8 (a key of another dtype in one batch, e.g. all-null, is cast). */
+/**
+ * A Utf8 key's values as Utf8 (a key of another dtype in one batch, e.g. all-null, is cast), or Categorical as
+ * it comes (a dictionary-decoded Utf8 column: `KeyDict` encodes it through its dictionary).
+ */
 const asUtf8 = (c: Column): Column => {
-  if (c.dtype._tag === "Utf8") return c
+  if (c.dtype._tag === "Utf8" || c.dtype._tag === "Categorical") return c
   const r = cast(c, DT.Utf8, false)
   return isCastFailure(r) ? C.nulls(DT.Utf8, c.length) : r
 }
@@ -463,29 +504,39 @@ export const groupByStream = (
       // Utf8 keys are grouped and merged as per-stream dictionary codes (decoded once at the end)
       const dicts = keys.map((_, j) => (out[j]!.dtype._tag === "Utf8" ? KeyDict.make() : undefined))
       // the direct path (persistent group table, row-wise accumulators) when keys and aggregations allow it
-      const keyTypes = out.slice(0, keys.length).map((f) => f.dtype)
-      const kinds = plans.map(directKind)
-      const directAggs = kinds.every((k) => k !== undefined)
-        ? plans.map((a, k) => ({ kind: kinds[k]!, input: a.inputType }))
-        : undefined
-      const direct = directAggs !== undefined && Direct.applies(keyTypes, directAggs) ? Direct.make(keyTypes, directAggs) : undefined
+      const spec = directSpec(keys.length, plans, out)
+      const keyTypes = spec?.keyTypes ?? []
+      const direct = spec === undefined ? undefined : Direct.make(spec.keyTypes, spec.aggs)
       if (direct !== undefined) {
+        // comparisons with numbers select rows without a mask column (`select.ts`)
+        const terms = predicate === undefined ? undefined : Select.plan(predicate)
+        let scratch: Int32Array = new Int32Array(0)
         yield* Stream.runForEach(input, (batch) =>
           Effect.gen(function* () {
+            // a row group the scan's decode worker aggregated already (see `partialAgg.ts`)
+            const carried = Direct.carriedBy(batch)
+            if (carried !== undefined) return direct.merge(carried)
             if (batch.height === 0) return
             let sel: Int32Array | undefined
-            if (pred !== undefined) {
+            const fast = terms === undefined ? undefined : Select.select(terms, batch, scratch)
+            if (fast !== undefined) {
+              if (fast.buffer !== scratch.buffer) scratch = new Int32Array(fast.buffer)
+              if (fast.length === 0) return
+              sel = fast.length === batch.height ? undefined : fast
+            } else if (pred !== undefined) {
               const [mask] = yield* Engine.evaluateColumns(batch, [pred])
               sel = maskRows(mask!.column, batch.height)
               if (sel.length === 0) return
               if (sel.length === batch.height) sel = undefined
             }
-            const ks = (yield* Engine.evaluateColumns(batch, keyExprs)).map((k, j) => castTo(k.column, keyTypes[j]!))
+            const ks = (yield* Engine.evaluateColumns(batch, keyExprs)).map((k, j) =>
+              keyTypes[j]!._tag === "Utf8" ? asUtf8(k.column) : castTo(k.column, keyTypes[j]!)
+            )
             const used = inputs.filter((x): x is Expr => x !== undefined)
             const xs = used.length === 0 ? [] : (yield* Engine.evaluateColumns(batch, used)).map((x) => x.column)
             let u = 0
             const cols = plans.map((a) => (a.input === undefined ? undefined : castTo(xs[u++]!, a.inputType!)))
-            direct.add(ks, cols, sel, sel === undefined ? batch.height : sel.length)
+            direct.add(ks, cols, sel, sel === undefined ? batch.height : sel.length, Direct.positionOf(batch))
           })
         )
         const r = direct.finish()

@@ -10,16 +10,17 @@
  * @internal
  */
 import { Effect, Stream } from "effect"
+import type { ExprNode } from "../../../Expr/Expr.ts"
 import { InvalidArgument } from "../../../Frame/Errors.ts"
 import * as F from "../../frame.ts"
 import type { Frame } from "../../frame.ts"
 import { execute } from "../../plan/execute.ts"
 import { label } from "../../plan/explain.ts"
-import { children, isElementwise, type Plan } from "../../plan/logical.ts"
+import { children, isElementwise, type Plan, refs } from "../../plan/logical.ts"
 import { schemaOf } from "../../plan/resolve.ts"
 import * as C from "../../column.ts"
 import { filterStream } from "./filter.ts"
-import { analyzeAggs, fusable, groupByStream } from "./groupBy.ts"
+import { analyzeAggs, fusable, groupByStream, workerAggSpec } from "./groupBy.ts"
 import { joinStream, STREAMING_JOINS } from "./join.ts"
 import { dropStream, renameStream, selectStream, withColumnsStream } from "./project.ts"
 import { chunks, scanStream } from "./scan.ts"
@@ -90,6 +91,19 @@ const emptyFrame = (p: Plan): Frame => {
   )
 }
 
+/**
+ * The Utf8 key columns of a fused group-by that nothing else reads (not the predicate, not an aggregation): the
+ * scan may deliver them dictionary-decoded (Categorical), which the group-by's key dictionary encodes per distinct
+ * value instead of per row.
+ */
+const dictionaryKeys = (p: Extract<Plan, { _tag: "GroupByAgg" }>, predicate: ExprNode): ReadonlyArray<string> => {
+  const fields = schemaOf(p.input).fields
+  const used = new Set([...refs(predicate), ...p.aggs.flatMap((a) => [...refs(a)])])
+  return p.keys.flatMap((k) =>
+    k._tag === "Column" && !used.has(k.name) && fields.find((f) => f.name === k.name)?.dtype._tag === "Utf8" ? [k.name] : []
+  )
+}
+
 /** A plan node as a stream of batches (every stream emits at least one batch, so the schema always flows). */
 export const compile = (p: Plan, options: StreamOptions = defaultOptions): Batches => {
   const why = streamability(p)
@@ -129,7 +143,14 @@ export const compile = (p: Plan, options: StreamOptions = defaultOptions): Batch
       const c = p.input
       if (fusable(p.keys, plans)) {
         if (c._tag === "Scan" && c.predicate !== undefined && c.limit === undefined && streamability(c) === undefined)
-          return groupByStream(scanStream(c, options, true), p.keys, plans, schemaOf(p).fields, label(p), c.predicate)
+          return groupByStream(
+            scanStream(c, options, true, dictionaryKeys(p, c.predicate), workerAggSpec(p.keys, plans, schemaOf(p).fields, c.predicate)),
+            p.keys,
+            plans,
+            schemaOf(p).fields,
+            label(p),
+            c.predicate
+          )
         if (c._tag === "Filter" && streamability(c) === undefined)
           return groupByStream(input(c.input), p.keys, plans, schemaOf(p).fields, label(p), c.predicate)
       }

@@ -12,8 +12,13 @@ import * as C from "../../column.ts"
 import type { Column } from "../../column.ts"
 
 export interface KeyDict {
-  /** Codes of `col`'s `n` rows (or of the rows `sel` lists): an Int32 column with `col`'s nulls. */
+  /**
+   * Codes of `col`'s `n` rows (or of the rows `sel` lists): an Int32 column with `col`'s nulls. `col` is Utf8, or
+   * Categorical (a dictionary-decoded Utf8 column: its dictionary is encoded once, then each row's code is looked up).
+   */
   readonly encode: (col: Column, sel?: Int32Array) => Column
+  /** Codes + 1 of `col`'s rows (or of the rows `sel` lists) into `out`, 0 for a null (no allocation). */
+  readonly encodeInto: (col: Column, sel: Int32Array | undefined, out: Int32Array) => void
   /** Decodes a codes column back to Utf8 (nulls stay null). */
   readonly decode: (codes: Column) => Column
   readonly size: () => number
@@ -78,7 +83,14 @@ export const make = (): KeyDict => {
    * ones are also compared byte by byte. The table's arrays are read into locals; an insert (rare: once per distinct
    * string) refreshes them.
    */
-  const run = (bytes: Uint8Array, o: Int32Array, validity: Uint8Array | null, sel: Int32Array | undefined, codes: Int32Array): void => {
+  const run = (
+    bytes: Uint8Array,
+    o: Int32Array,
+    validity: Uint8Array | null,
+    sel: Int32Array | undefined,
+    codes: Int32Array,
+    base: number
+  ): void => {
     let sl = slots
     let m = mask
     let hs = hashes
@@ -90,7 +102,10 @@ export const make = (): KeyDict => {
     const n = codes.length
     for (let i = 0; i < n; i++) {
       const r = sel === undefined ? i : sel[i]!
-      if (validity !== null && (validity[r >> 3]! & (1 << (r & 7))) === 0) continue
+      if (validity !== null && (validity[r >> 3]! & (1 << (r & 7))) === 0) {
+        codes[i] = base - 1
+        continue
+      }
       const s = o[r]!
       const e = o[r + 1]!
       const len = e - s
@@ -140,15 +155,40 @@ export const make = (): KeyDict => {
         st = starts
         ar = arena
       }
-      codes[i] = code
+      codes[i] = code + base
     }
+  }
+
+  /** Codes (+ base) of a Categorical column's rows: its dictionary's codes, then one lookup per row (null: base - 1). */
+  const lookup = (col: Column, validity: Uint8Array | null, sel: Int32Array | undefined, codes: Int32Array, base: number): void => {
+    const dict = col.dictionary!
+    const map = new Int32Array(dict.length)
+    run(dict.values as Uint8Array, dict.offsets!, dict.nullCount === 0 ? null : dict.validity, undefined, map, base)
+    const idx = col.values as Int32Array
+    const n = codes.length
+    if (validity === null) {
+      if (sel === undefined) for (let i = 0; i < n; i++) codes[i] = map[idx[i]!]!
+      else for (let i = 0; i < n; i++) codes[i] = map[idx[sel[i]!]!]!
+      return
+    }
+    for (let i = 0; i < n; i++) {
+      const r = sel === undefined ? i : sel[i]!
+      codes[i] = (validity[r >> 3]! & (1 << (r & 7))) !== 0 ? map[idx[r]!]! : base - 1
+    }
+  }
+
+  const encodeInto = (col: Column, sel: Int32Array | undefined, out: Int32Array): void => {
+    const validity = col.nullCount === 0 ? null : col.validity
+    if (col.dtype._tag === "Categorical") lookup(col, validity, sel, out, 1)
+    else run(col.values as Uint8Array, col.offsets!, validity, sel, out, 1)
   }
 
   const encode = (col: Column, sel?: Int32Array): Column => {
     const validity = col.nullCount === 0 ? null : col.validity
     const n = sel === undefined ? col.length : sel.length
     const codes = new Int32Array(n)
-    run(col.values as Uint8Array, col.offsets!, validity, sel, codes)
+    if (col.dtype._tag === "Categorical") lookup(col, validity, sel, codes, 0)
+    else run(col.values as Uint8Array, col.offsets!, validity, sel, codes, 0)
     if (validity === null) return C.make(DT.Int32, n, codes, null)
     const out = new Uint8Array((n + 7) >> 3)
     for (let i = 0; i < n; i++) {
@@ -166,5 +206,5 @@ export const make = (): KeyDict => {
     return C.take(dict, idx)
   }
 
-  return { encode, decode, size: () => count }
+  return { encode, encodeInto, decode, size: () => count }
 }

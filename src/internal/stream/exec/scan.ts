@@ -31,8 +31,30 @@ import { conjuncts, refs, type Scan } from "../../plan/logical.ts"
 import { mayMatch } from "../../plan/prune.ts"
 import { emptyOf } from "../../plan/resolve.ts"
 import * as Decoder from "./decoder.ts"
+import * as Direct from "./directAgg.ts"
+import type { AggTask } from "./partialAgg.ts"
 import { sliceStream } from "./slice.ts"
 import { type Batches, type StreamEvent, type StreamOptions, StreamObserver } from "./types.ts"
+
+/**
+ * A fused group-by's work for the decode workers (`partialAgg.ts`): the task without its per-file parts, and the
+ * columns it reads (the workers aggregate a file only when all of them are the file's own, not hive partitions).
+ */
+export interface AggSpec {
+  readonly spec: Omit<AggTask, "id" | "expect" | "nodes" | "dictionary">
+  readonly columns: ReadonlyArray<string>
+}
+
+/** A scan's share of aggregation with its decode workers: the spec, the task id, and whether a worker got rows. */
+interface AggState {
+  readonly spec: AggSpec
+  readonly id: string
+  used: boolean
+  /** Input position of the next file's first row (files are read one after another). */
+  position: number
+}
+
+let tasks = 0
 
 /** Zero-copy batches of at most `size` rows (one empty batch for an empty frame, so the schema flows). */
 export const chunks = (frame: Frame, size: number): ReadonlyArray<Frame> => {
@@ -83,7 +105,9 @@ const parquetFile = (
   file: ScanFile,
   options: StreamOptions,
   defer: boolean,
-  decoder: (() => Promise<Decoder.Decoder | undefined>) | undefined
+  decoder: (() => Promise<Decoder.Decoder | undefined>) | undefined,
+  dictionary: ReadonlyArray<string> | undefined,
+  agg: AggState | undefined
 ): Batches =>
   Stream.unwrap(
     Effect.gen(function* () {
@@ -95,6 +119,14 @@ const parquetFile = (
       const bytesOf = Effect.suspend(() => (whole !== undefined ? Effect.succeed(whole) : Effect.map(fs.readFile(path), (b) => (whole = b))))
       const footer = ranged !== undefined ? ranged.footer : yield* Effect.flatMap(bytesOf, (b) => guard(path, () => Meta.readFooter(b)))
       const meta = Meta.describeFooter(footer)
+      // input positions (the group-by orders its groups by them): this file's rows come after the previous files'
+      const rowBase: Array<number> = []
+      let nextRow = agg?.position ?? 0
+      for (const rg of meta.rowGroups) {
+        rowBase.push(nextRow)
+        nextRow += rg.numRows
+      }
+      if (agg !== undefined) agg.position = nextRow
       const schema = src.schema!
       const readSchema = fileColumns === undefined ? schema : schema.filter((f) => fileColumns.includes(f.name))
       const bad = mismatch(path, "parquet", readSchema, meta.schema)
@@ -109,12 +141,26 @@ const parquetFile = (
       // on the decode worker (when the scan has one and the file is large enough): row groups requested ahead
       const worker = ranged !== undefined && decoder !== undefined && ranged.size >= Decoder.MIN_WORKER_BYTES ? yield* Effect.promise(decoder) : undefined
       const position = new Map(groups.map((g, k) => [g, k]))
-      const requested = new Map<number, Promise<Uint8Array | undefined>>()
+      const requested = new Map<number, Promise<Decoder.Decoded>>()
+      // the workers aggregate too (a fused group-by's task) when every column it reads is one of this file's
+      const names = new Set(readSchema.map((f) => f.name))
+      const task: AggTask | undefined =
+        agg !== undefined && worker !== undefined && agg.spec.columns.every((n) => names.has(n))
+          ? {
+              ...agg.spec.spec,
+              id: agg.id,
+              expect: readSchema,
+              nodes: new Map([...ranged!.nodes].filter(([n]) => names.has(n))),
+              dictionary
+            }
+          : undefined
       const ask = (k: number) => {
         const g = groups[k]
         if (worker === undefined || g === undefined || requested.has(k)) return
         const rows = meta.rowGroups[g]!.numRows
-        requested.set(k, worker.request(path, g, Math.max(1, Math.min(rows, 1 << 30)), fileColumns))
+        const a = task === undefined ? undefined : { task, numRows: rows, base: rowBase[g]! }
+        if (a !== undefined) agg!.used = true
+        requested.set(k, worker.request(path, g, Math.max(1, Math.min(rows, 1 << 30)), fileColumns, dictionary, a))
       }
       /** The ranged read of one row group, or undefined when it fails or disagrees (then the whole-file decoder). */
       const fast = (g: number, observer: ((e: StreamEvent) => void) | undefined) =>
@@ -126,7 +172,13 @@ const parquetFile = (
                 for (let j = k; j <= k + Decoder.AHEAD; j++) ask(j)
                 const ipc = await requested.get(k)!
                 requested.delete(k)
-                const f = ipc === undefined ? undefined : Ranged.frameOfIpc(ranged.footer, ranged.nodes, g, ipc, readSchema)
+                if (ipc !== undefined && !(ipc instanceof Uint8Array)) {
+                  // aggregated on a worker: an empty frame tells the group-by (and progress) how many rows
+                  observer?.({ _tag: "WorkerDecode", path, rowGroup: g })
+                  observer?.({ _tag: "WorkerAggregate", path, rowGroup: g, rows: ipc.aggregated })
+                  return Direct.carrier({ rows: ipc.aggregated, groups: 0, keys: [], a: [], b: [], first: new Float64Array(0) })
+                }
+                const f = ipc === undefined ? undefined : Ranged.frameOfIpc(ranged.footer, ranged.nodes, g, ipc, readSchema, dictionary)
                 if (f !== undefined) {
                   observer?.({ _tag: "WorkerDecode", path, rowGroup: g })
                   return f
@@ -145,8 +197,18 @@ const parquetFile = (
             const bytes = yield* bytesOf
             raw = (yield* guard(path, () => Read.decode(bytes, { columns: fileColumns, rowGroups: [g] }))).frame
           }
+          if (Direct.carriedBy(raw) !== undefined) return [raw]
           const out = yield* finish(s, withPartition(raw, src.files, hive, file), defer)
-          return chunks(out, options.batchSize)
+          const cs = chunks(out, options.batchSize)
+          // input positions of the batches (only meaningful unfiltered: a fused group-by's input)
+          if (defer) {
+            let at = rowBase[g]!
+            for (const c of cs) {
+              Direct.placeAt(c, at)
+              at += c.height
+            }
+          }
+          return cs
         })
       if (groups.length === 0) return Stream.fromEffect(finish(s, withPartition(emptyOf(readSchema), src.files, hive, file), defer))
       const decoded = Stream.fromIterable(groups).pipe(Stream.mapEffect(decode))
@@ -169,9 +231,20 @@ const parquetFile = (
 /**
  * A scan node as a stream of batches. `deferPredicate`: the predicate still prunes files and row groups but is not
  * applied (nor the projection): the consumer applies it (a fused group-by). Ignored when the scan has a limit.
+ * `dictionary` (only with a deferred predicate): Utf8 columns the consumer reads only as group-by keys, which the
+ * decode workers may then deliver as Categorical columns (the row group's dictionary and Int32 codes) instead of
+ * one string per row.
  */
-export const scanStream = (s: Scan, options: StreamOptions, deferPredicate = false): Batches => {
+export const scanStream = (
+  s: Scan,
+  options: StreamOptions,
+  deferPredicate = false,
+  dictionary?: ReadonlyArray<string>,
+  agg?: AggSpec
+): Batches => {
   const defer = deferPredicate && s.limit === undefined && s.predicate !== undefined
+  const dict = defer && dictionary !== undefined && dictionary.length > 0 ? dictionary : undefined
+  const aggState: AggState | undefined = defer && agg !== undefined ? { spec: agg, id: `scan-${process.pid}-${tasks++}`, used: false, position: 0 } : undefined
   const src = s.source
   let out: Batches
   if (src._tag === "Memory") {
@@ -192,8 +265,20 @@ export const scanStream = (s: Scan, options: StreamOptions, deferPredicate = fal
         let decoder: Promise<Decoder.Decoder | undefined> | undefined
         const useWorker = s.limit === undefined && (options.readAhead ?? 1) > 0
         const getDecoder = () => (decoder ??= Decoder.make())
+        // after the last file: the workers' group tables (when they aggregated), as carriers for the group-by
+        const flushed = Stream.unwrap(
+          Effect.gen(function* () {
+            if (aggState === undefined || !aggState.used || decoder === undefined) return Stream.empty
+            const d = yield* Effect.promise(() => decoder!)
+            const parts = d === undefined ? undefined : yield* Effect.promise(() => d.flush(aggState.id))
+            if (parts === undefined)
+              return yield* Effect.fail(toSourceError(files[0]!.path, new Error("a Parquet decode worker stopped before handing over its aggregates")))
+            return Stream.fromIterable(parts.flatMap((p) => (p === undefined ? [] : [Direct.carrier(p)])))
+          })
+        )
         return Stream.fromIterable(files).pipe(
-          Stream.flatMap((f) => parquetFile(s, src, hive, fileColumns, f, options, defer, useWorker ? getDecoder : undefined)),
+          Stream.flatMap((f) => parquetFile(s, src, hive, fileColumns, f, options, defer, useWorker ? getDecoder : undefined, dict, aggState)),
+          Stream.concat(flushed),
           Stream.ensuring(Effect.promise(async () => (await decoder)?.terminate()))
         )
       })
@@ -205,7 +290,7 @@ export const scanStream = (s: Scan, options: StreamOptions, deferPredicate = fal
     Stream.tap((b) =>
       Effect.gen(function* () {
         const o = yield* StreamObserver
-        o?.({ _tag: "ScanBatch", rows: b.height })
+        o?.({ _tag: "ScanBatch", rows: Direct.carriedBy(b)?.rows ?? b.height })
       })
     )
   )

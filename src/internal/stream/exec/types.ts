@@ -34,6 +34,8 @@ export type StreamEvent =
   | { readonly _tag: "RowGroup"; readonly path: string; readonly rowGroup: number }
   /** A row group decoded on the scan's decode worker (see `decoder.ts`) rather than on the calling thread. */
   | { readonly _tag: "WorkerDecode"; readonly path: string; readonly rowGroup: number }
+  /** A row group a decode worker also filtered and aggregated for the group-by above (see `partialAgg.ts`). */
+  | { readonly _tag: "WorkerAggregate"; readonly path: string; readonly rowGroup: number; readonly rows: number }
   /** An operator's retained state: partial-aggregate batches pending a merge, or sort rows buffered in a run. */
   | { readonly _tag: "Retained"; readonly node: string; readonly batches: number; readonly rows: number }
   | { readonly _tag: "Spill"; readonly path: string; readonly rows: number }

@@ -1,0 +1,84 @@
+/**
+ * The aggregating half of the streaming scan's decode workers (loaded by `parquet/worker.ts` on a worker thread):
+ * for a fused `scan → filter → groupBy` whose shape the direct path takes (`directAgg.ts`; keys and inputs plain
+ * columns, the predicate comparisons with numbers, see `select.ts`), a worker decodes a row group and adds it
+ * right there to its own group table for the scan, so filtering and grouping run on every decode thread. At the
+ * end of the scan each worker hands its table over as a `Partial` (one row per group: decoded keys, the
+ * aggregations' accumulators and each group's first input position) and the calling thread merges them
+ * (`Direct.merge`), then orders the groups by first appearance, as the in-memory verb. Float sums and means are
+ * summed per worker, then across workers (as Polars' and DuckDB's parallel aggregations), so they may differ
+ * from the in-memory verb in the last bits.
+ * @internal
+ */
+import type { DataType, Field } from "../../../Frame/DataType.ts"
+import * as Ranged from "../../parquet/ranged.ts"
+import type { PNode } from "../../parquet/schema.ts"
+import * as Direct from "./directAgg.ts"
+import * as Select from "./select.ts"
+
+/** What a worker computes for each row group (structured-clonable). */
+export interface AggTask {
+  /** The scan's id: row groups of one task accumulate into one table per worker. */
+  readonly id: string
+  /** The columns decoded, in order, with the dtypes the scan expects. */
+  readonly expect: ReadonlyArray<Field>
+  readonly nodes: ReadonlyMap<string, PNode>
+  /** Utf8 key columns decoded as dictionaries (Categorical). */
+  readonly dictionary: ReadonlyArray<string> | undefined
+  readonly keys: ReadonlyArray<string>
+  readonly keyTypes: ReadonlyArray<DataType>
+  readonly aggs: ReadonlyArray<{ readonly kind: Direct.DirectKind; readonly input: DataType | undefined; readonly column: string | undefined }>
+  /** The predicate's comparisons (undefined: no predicate). */
+  readonly terms: ReadonlyArray<Select.Term> | undefined
+}
+
+/**
+ * The group table of each task (one per scan, by `AggTask.id`), kept across the row groups this worker gets, until
+ * `flush` hands it over: a worker then sends the calling thread one partial per scan (as many rows as groups),
+ * not one per row group.
+ */
+const tables = new Map<string, Direct.Direct>()
+let scratch: Int32Array = new Int32Array(0)
+
+/**
+ * Accumulates one decoded row group (its Arrow IPC stream, `numRows` rows, its first row at input position
+ * `base`) into the task's table; false when its columns do not match the task (the calling thread then takes the
+ * row group through the general path).
+ */
+export const accumulate = (ipc: Uint8Array, numRows: number, base: number, task: AggTask): boolean => {
+  const f = Ranged.frameOfIpcRows(numRows, task.nodes, ipc, task.expect, task.dictionary)
+  if (f === undefined || f.batches.length > 1) return false
+  let d = tables.get(task.id)
+  if (d === undefined) {
+    d = Direct.make(task.keyTypes, task.aggs)
+    tables.set(task.id, d)
+  }
+  if (f.batches.length === 0 || numRows === 0) return true
+  let sel: Int32Array | undefined
+  if (task.terms !== undefined) {
+    const s = Select.select(task.terms, f, scratch)
+    if (s === undefined) return false
+    if (s.buffer !== scratch.buffer) scratch = new Int32Array(s.buffer)
+    if (s.length === 0) return true
+    sel = s.length === numRows ? undefined : s
+  }
+  const b = f.batches[0]!
+  const col = (name: string) => b.columns[f.columns.indexOf(name)]!
+  d.add(
+    task.keys.map(col),
+    task.aggs.map((a) => (a.column === undefined ? undefined : col(a.column))),
+    sel,
+    sel === undefined ? numRows : sel.length,
+    base
+  )
+  return true
+}
+
+/** The task's table as a partial (undefined when this worker got none of its row groups); the table is dropped. */
+export const flush = (id: string): Direct.Partial | undefined => {
+  const d = tables.get(id)
+  tables.delete(id)
+  return d?.partial(0)
+}
+
+export { transferables } from "./directAgg.ts"

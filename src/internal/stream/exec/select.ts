@@ -1,0 +1,135 @@
+/**
+ * Row selection for a fused filter (see `groupBy.ts`) without a mask column: a predicate that is a conjunction of
+ * `column op number` comparisons (`op` one of `eq neq lt ltEq gt gtEq`, either side literal) over Float64 or
+ * ≤ 32-bit integer columns is evaluated straight into the list of selected row indexes, one pass per comparison
+ * (the first over all rows, the next ones over the rows still selected); a null compares to null, which a filter
+ * drops, so rows with a null in a compared column are not selected. The
+ * result equals the general path's (`evaluateColumns` then the mask's set bits): a JavaScript number compares
+ * exactly with these dtypes, and NaN follows the engine's total order (NaN equals NaN and is greater than every
+ * other value; a NaN literal is left to the general path).
+ * @internal
+ */
+import type { BinaryOp, ExprNode } from "../../../Expr/Expr.ts"
+import type { Frame } from "../../frame.ts"
+
+type Op = "eq" | "neq" | "lt" | "ltEq" | "gt" | "gtEq"
+
+const FLIP: Record<Op, Op> = { eq: "eq", neq: "neq", lt: "gt", ltEq: "gtEq", gt: "lt", gtEq: "ltEq" }
+const OPS = new Set<BinaryOp>(["eq", "neq", "lt", "ltEq", "gt", "gtEq"])
+const EXACT = new Set(["Int8", "Int16", "Int32", "UInt8", "UInt16", "UInt32", "Float64"])
+
+export interface Term {
+  readonly name: string
+  readonly op: Op
+  readonly value: number
+}
+
+const terms = (e: ExprNode, out: Array<Term>): boolean => {
+  if (e._tag !== "Binary") return false
+  if (e.op === "and") return terms(e.left, out) && terms(e.right, out)
+  if (!OPS.has(e.op)) return false
+  const lit = (x: ExprNode) => x._tag === "Literal" && typeof x.value === "number" && !Number.isNaN(x.value) && (x.dtype === null || EXACT.has(x.dtype._tag))
+  if (e.left._tag === "Column" && lit(e.right)) {
+    out.push({ name: e.left.name, op: e.op as Op, value: (e.right as { value: number }).value })
+    return true
+  }
+  if (e.right._tag === "Column" && lit(e.left)) {
+    out.push({ name: e.right.name, op: FLIP[e.op as Op], value: (e.left as { value: number }).value })
+    return true
+  }
+  return false
+}
+
+/** The comparisons of a predicate this kernel evaluates, or undefined when it does not apply to its shape. */
+export const plan = (predicate: ExprNode): ReadonlyArray<Term> | undefined => {
+  const out: Array<Term> = []
+  return terms(predicate, out) ? out : undefined
+}
+
+/**
+ * The rows of a one-batch frame where every term holds (ascending), or undefined when a column is missing or has
+ * another dtype (the caller then evaluates the predicate in general). `scratch` is reused when long enough.
+ */
+export const select = (ts: ReadonlyArray<Term>, batch: Frame, scratch: Int32Array): Int32Array | undefined => {
+  if (batch.batches.length !== 1) return undefined
+  const b = batch.batches[0]!
+  const n = b.length
+  const sel = scratch.length >= n ? scratch : new Int32Array(n)
+  let m = -1 // -1: all rows (no pass yet)
+  for (const t of ts) {
+    const k = batch.columns.indexOf(t.name)
+    if (k < 0) return undefined
+    const c = b.columns[k]!
+    if (!EXACT.has(c.dtype._tag)) return undefined
+    const v = c.values as Float64Array | Int32Array
+    m = c.dtype._tag === "Float64" ? pass(v as Float64Array, t.op, t.value, sel, m, n, true) : pass(v, t.op, t.value, sel, m, n, false)
+    if (c.nullCount !== 0) m = dropNulls(c.validity!, sel, m)
+  }
+  return sel.subarray(0, m < 0 ? n : m)
+}
+
+/** Keeps the first m selected rows whose validity bit is set; the new count. */
+const dropNulls = (validity: Uint8Array, sel: Int32Array, m: number): number => {
+  let j = 0
+  for (let k = 0; k < m; k++) {
+    const i = sel[k]!
+    if ((validity[i >> 3]! & (1 << (i & 7))) !== 0) sel[j++] = i
+  }
+  return j
+}
+
+/** One comparison over all rows (m < 0) or over the first m selected rows, compacting `sel`; the new count. */
+const pass = (v: ArrayLike<number>, op: Op, c: number, sel: Int32Array, m: number, n: number, float: boolean): number => {
+  let j = 0
+  if (m < 0) {
+    switch (op) {
+      case "gt":
+        if (float) for (let i = 0; i < n; i++) (v[i]! > c || Number.isNaN(v[i]!)) && (sel[j++] = i)
+        else for (let i = 0; i < n; i++) v[i]! > c && (sel[j++] = i)
+        return j
+      case "gtEq":
+        if (float) for (let i = 0; i < n; i++) (v[i]! >= c || Number.isNaN(v[i]!)) && (sel[j++] = i)
+        else for (let i = 0; i < n; i++) v[i]! >= c && (sel[j++] = i)
+        return j
+      case "lt":
+        for (let i = 0; i < n; i++) v[i]! < c && (sel[j++] = i)
+        return j
+      case "ltEq":
+        for (let i = 0; i < n; i++) v[i]! <= c && (sel[j++] = i)
+        return j
+      case "eq":
+        for (let i = 0; i < n; i++) v[i]! === c && (sel[j++] = i)
+        return j
+      case "neq":
+        for (let i = 0; i < n; i++) v[i]! !== c && (sel[j++] = i)
+        return j
+    }
+  }
+  for (let k = 0; k < m; k++) {
+    const i = sel[k]!
+    const x = v[i]!
+    let keep: boolean
+    switch (op) {
+      case "gt":
+        keep = x > c || Number.isNaN(x)
+        break
+      case "gtEq":
+        keep = x >= c || Number.isNaN(x)
+        break
+      case "lt":
+        keep = x < c
+        break
+      case "ltEq":
+        keep = x <= c
+        break
+      case "eq":
+        keep = x === c
+        break
+      case "neq":
+        keep = x !== c
+        break
+    }
+    if (keep) sel[j++] = i
+  }
+  return j
+}
