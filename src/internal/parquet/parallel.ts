@@ -21,8 +21,9 @@
  */
 import * as A from "apache-arrow"
 import { availableParallelism } from "node:os"
-import { Worker } from "node:worker_threads"
+import type { Worker } from "node:worker_threads"
 import type { Footer } from "./meta.ts"
+import { spawnWorker } from "./spawn.ts"
 import * as W from "./wasm.ts"
 
 /** Files below this many bytes are decoded on the calling thread only. */
@@ -32,7 +33,6 @@ export const MIN_PARALLEL_BYTES = 8 * 1024 * 1024
 export const defaultThreads = (): number => Math.max(1, availableParallelism())
 
 /** The worker script next to this module: `.ts` when running from source, `.js` from `dist/`. */
-const workerUrl = (): URL => new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url)
 
 type Reply =
   | { readonly type: "result"; readonly task: number; readonly ipc: Uint8Array }
@@ -91,9 +91,7 @@ export const shutdownIdle = async (): Promise<void> => {
 
 const spawn = async (): Promise<Worker> => {
   await W.instance() // compiles the module in this thread once
-  const w = new Worker(workerUrl(), {
-    workerData: { wasmUrl: import.meta.resolve("parquet-wasm/esm/parquet_wasm.js"), module: W.compiledModule() }
-  })
+  const w = spawnWorker()
   alive++
   w.on("error", () => void w.terminate())
   w.once("exit", () => {

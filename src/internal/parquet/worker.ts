@@ -14,6 +14,8 @@
  * file-backed Blob (ranged reads: only that row group's column chunks are read), keeps the readers of the last few
  * files, and posts `{ id, ipc }` back (transferred), or `ipc: undefined` on a failure, after which the main thread
  * decodes that row group itself. `{ close: path }` frees a file's reader. Requests are handled in arrival order.
+ * A request with `agg` (a fused group-by's task) is aggregated here by `stream/exec/partialAgg.ts` (imported on first
+ * use, from the URL the request gives) and answered `{ id, rows }`; `{ flush: task }` hands the task's table over.
  *
  * A request may name Utf8 columns to decode as dictionaries (`dictionary`): their values then come as Arrow
  * `Dictionary<Int32, Utf8>` (the row group's dictionary page and its indices) instead of one string per row. arrow-rs

@@ -1,18 +1,21 @@
 /**
- * Row-group decoding for the streaming Parquet scan on a worker thread, so decoding (parquet-wasm) runs on another
- * core while the calling thread filters, aggregates and writes the previous row groups — the pipeline parallelism
- * of DuckDB's and Polars' streaming scans, with one decode thread.
+ * Row-group decoding for the streaming Parquet scan on worker threads (`WORKERS`, two: both cores of a small
+ * machine decode), so decoding (parquet-wasm) runs beside the calling thread, which filters, aggregates and writes —
+ * the pipeline parallelism of DuckDB's and Polars' streaming scans. Row groups go to the workers in turn.
  *
  * A `Decoder` belongs to one scan stream (created in its scope, terminated when the stream ends, fails or is
  * interrupted). `request(path, g, …)` posts a decode of row group `g` and returns the promise of its Arrow IPC
  * stream (transferred, no copy), or undefined when the worker failed (the caller then decodes in-thread, with the
- * same result). The scan requests a few row groups ahead of the one it consumes (`AHEAD`), so the worker is never
+ * same result). The scan requests a few row groups ahead of the one it consumes (`AHEAD`), so the workers are never
  * idle and at most `AHEAD + 1` decoded row groups wait. Files below {@link MIN_WORKER_BYTES} are decoded in-thread
  * (a worker's start-up costs more than it saves there).
+ *
+ * Under a fused `filter → groupBy` of the direct shape, a request also carries an aggregation task
+ * (`partialAgg.ts`): the worker filters and groups the row group itself into its own table for the scan and
+ * answers `{ aggregated: rows }`; `flush(task)` at the end of the scan collects every worker's table.
  * @internal
  */
-import { setFlagsFromString } from "node:v8"
-import { Worker } from "node:worker_threads"
+import { spawnWorker } from "../../parquet/spawn.ts"
 import * as W from "../../parquet/wasm.ts"
 import type { Partial } from "./directAgg.ts"
 import type { AggTask } from "./partialAgg.ts"
@@ -28,9 +31,6 @@ export const WORKERS = 2
 
 /** The module a worker loads to aggregate row groups (`partialAgg.ts`, or its build output). */
 const aggModuleUrl = (): string => new URL(import.meta.url.endsWith(".ts") ? "./partialAgg.ts" : "./partialAgg.js", import.meta.url).href
-
-const workerUrl = (): URL =>
-  new URL(import.meta.url.endsWith(".ts") ? "../../parquet/worker.ts" : "../../parquet/worker.js", import.meta.url)
 
 /** What a row-group request gives: the decoded IPC stream, the row count a worker aggregated, or undefined (failed). */
 export type Decoded = Uint8Array | { readonly aggregated: number } | undefined
@@ -74,28 +74,8 @@ interface One {
   readonly terminate: () => void
 }
 
-/**
- * V8's initial old-generation size for the decode workers (MiB). With the default (a few MiB above the live heap),
- * the buffers a row group allocates (its column chunks and Arrow data, a few MiB, outside the heap) start a full
- * collection every row group or two, which took half of a worker's time; with this, one every few dozen.
- */
-const WORKER_INITIAL_OLD_SPACE_MB = 256
-
-let flagged = false
-
 const startWorker = (): One => {
-  if (!flagged) {
-    // read when a worker's isolate is created; it does not change existing isolates (the calling thread's)
-    flagged = true
-    try {
-      setFlagsFromString(`--initial-old-space-size=${WORKER_INITIAL_OLD_SPACE_MB}`)
-    } catch {
-      // an engine without the flag: the workers run with the default
-    }
-  }
-  const w = new Worker(workerUrl(), {
-    workerData: { wasmUrl: import.meta.resolve("parquet-wasm/esm/parquet_wasm.js"), module: W.compiledModule() }
-  })
+  const w = spawnWorker()
   w.unref()
   const pending = new Map<number, (r: Reply | undefined) => void>()
   let next = 0

@@ -6,14 +6,17 @@
  * grouping, partial-state columns, merges or copies of the input: a fused filter's selected rows are read in
  * place (`sel`). Results equal the partial/merge path's (integer sums are exact: they are carried in two Float64
  * words, `hi · 2^32 + lo`; float sums and means add in row order, as the in-memory verb).
+ *
+ * A table can hand its state over (`partial`) and take another's (`merge`): the streaming scan's decode workers
+ * each fill their own table (`partialAgg.ts`) and the calling thread merges them. Every group remembers the input
+ * position of its first row (`add`'s `base`), so after merges `finish` puts the groups back in order of first
+ * appearance; merged float sums add per table, then across tables.
  * @internal
  */
 import * as DT from "../../../Frame/DataType.ts"
 import type { DataType } from "../../../Frame/DataType.ts"
 import * as C from "../../column.ts"
 import type { Column } from "../../column.ts"
-import * as F from "../../frame.ts"
-import type { Frame } from "../../frame.ts"
 import type { KeyDict } from "./keyDict.ts"
 import * as KD from "./keyDict.ts"
 
@@ -248,33 +251,6 @@ export const transferables = (p: Partial): Array<ArrayBuffer> => {
   return [...out]
 }
 
-/**
- * Partials travelling through a stream of batches in place of a batch (from the scan's aggregating decode
- * workers, see `scan.ts`): the carrier is an empty frame, looked up here by identity. A partial with no groups
- * only reports rows a worker aggregated (for progress).
- */
-const carried = new WeakMap<object, Partial>()
-
-/** An empty frame carrying `p`. */
-export const carrier = (p: Partial): Frame => {
-  const f = F.unsafeMake([], [])
-  carried.set(f, p)
-  return f
-}
-
-/** Input positions of batches (a scan's, for a fused group-by): the position of each batch's first row. */
-const positions = new WeakMap<object, number>()
-
-/** Records the input position of `frame`'s first row. */
-export const placeAt = (frame: object, at: number): void => {
-  positions.set(frame, at)
-}
-
-/** The input position of a batch's first row, when its scan recorded one. */
-export const positionOf = (frame: object): number | undefined => positions.get(frame)
-
-/** The partial a batch carries, if it is a carrier. */
-export const carriedBy = (frame: object): Partial | undefined => carried.get(frame)
 
 export const make = (
   keyTypes: ReadonlyArray<DataType>,

@@ -21,7 +21,10 @@
  * are Utf8 or ≤ 32-bit integers and every aggregation is `sum`/`count`/`len`/`mean` of numbers, the direct path
  * (`directAgg.ts`: one persistent group table, row-wise accumulators) replaces partial states and merges. A filter
  * right below (a `Filter` node or a scan's predicate) is fused when keys and inputs are plain columns (`fusable`):
- * the group-by reads the selected rows in place instead of a filtered copy of the batch.
+ * the group-by reads the selected rows in place instead of a filtered copy of the batch; a predicate of comparisons
+ * with numbers selects rows without a mask (`select.ts`). Over a Parquet scan with decode workers, the direct path's
+ * filtering and grouping run on the workers (`workerAggSpec`, `partialAgg.ts`) and this operator merges their
+ * tables (carried through the stream, `carrier.ts`).
  *
  * Streamable aggregations are `agg(input)` (optionally aliased) of an elementwise input, and `len()`; anything else
  * (expressions combining aggregations, `median`, `quantile`, windows) is reported by `unsupportedAgg`. Output
@@ -43,6 +46,7 @@ import type { Frame } from "../../frame.ts"
 import { aggOutputType, aggregate, toFloat64 } from "../../kernels/agg.ts"
 import { type Groups, groupIds } from "../../kernels/hash.ts"
 import { isElementwise } from "../../plan/logical.ts"
+import * as Carrier from "./carrier.ts"
 import * as Direct from "./directAgg.ts"
 import * as KeyDict from "./keyDict.ts"
 import type { AggSpec } from "./scan.ts"
@@ -514,7 +518,7 @@ export const groupByStream = (
         yield* Stream.runForEach(input, (batch) =>
           Effect.gen(function* () {
             // a row group the scan's decode worker aggregated already (see `partialAgg.ts`)
-            const carried = Direct.carriedBy(batch)
+            const carried = Carrier.carriedBy(batch)
             if (carried !== undefined) return direct.merge(carried)
             if (batch.height === 0) return
             let sel: Int32Array | undefined
@@ -536,7 +540,7 @@ export const groupByStream = (
             const xs = used.length === 0 ? [] : (yield* Engine.evaluateColumns(batch, used)).map((x) => x.column)
             let u = 0
             const cols = plans.map((a) => (a.input === undefined ? undefined : castTo(xs[u++]!, a.inputType!)))
-            direct.add(ks, cols, sel, sel === undefined ? batch.height : sel.length, Direct.positionOf(batch))
+            direct.add(ks, cols, sel, sel === undefined ? batch.height : sel.length, Carrier.positionOf(batch))
           })
         )
         const r = direct.finish()

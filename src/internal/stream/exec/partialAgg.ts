@@ -10,9 +10,11 @@
  * from the in-memory verb in the last bits.
  * @internal
  */
+import * as A from "apache-arrow"
+import * as DT from "../../../Frame/DataType.ts"
 import type { DataType, Field } from "../../../Frame/DataType.ts"
-import * as Ranged from "../../parquet/ranged.ts"
-import type { PNode } from "../../parquet/schema.ts"
+import * as Arrow from "../../arrow.ts"
+import type { Column } from "../../column.ts"
 import * as Direct from "./directAgg.ts"
 import * as Select from "./select.ts"
 
@@ -22,7 +24,6 @@ export interface AggTask {
   readonly id: string
   /** The columns decoded, in order, with the dtypes the scan expects. */
   readonly expect: ReadonlyArray<Field>
-  readonly nodes: ReadonlyMap<string, PNode>
   /** Utf8 key columns decoded as dictionaries (Categorical). */
   readonly dictionary: ReadonlyArray<string> | undefined
   readonly keys: ReadonlyArray<string>
@@ -46,32 +47,59 @@ let scratch: Int32Array = new Int32Array(0)
  * row group through the general path).
  */
 export const accumulate = (ipc: Uint8Array, numRows: number, base: number, task: AggTask): boolean => {
-  const f = Ranged.frameOfIpcRows(numRows, task.nodes, ipc, task.expect, task.dictionary)
-  if (f === undefined || f.batches.length > 1) return false
+  const cols = columnsOf(ipc, numRows, task)
+  if (cols === undefined) return false
   let d = tables.get(task.id)
   if (d === undefined) {
     d = Direct.make(task.keyTypes, task.aggs)
     tables.set(task.id, d)
   }
-  if (f.batches.length === 0 || numRows === 0) return true
+  if (numRows === 0) return true
   let sel: Int32Array | undefined
   if (task.terms !== undefined) {
-    const s = Select.select(task.terms, f, scratch)
+    const s = Select.selectColumns(task.terms, (name) => cols.get(name), numRows, scratch)
     if (s === undefined) return false
     if (s.buffer !== scratch.buffer) scratch = new Int32Array(s.buffer)
     if (s.length === 0) return true
     sel = s.length === numRows ? undefined : s
   }
-  const b = f.batches[0]!
-  const col = (name: string) => b.columns[f.columns.indexOf(name)]!
   d.add(
-    task.keys.map(col),
-    task.aggs.map((a) => (a.column === undefined ? undefined : col(a.column))),
+    task.keys.map((k) => cols.get(k)!),
+    task.aggs.map((a) => (a.column === undefined ? undefined : cols.get(a.column))),
     sel,
     sel === undefined ? numRows : sel.length,
     base
   )
   return true
+}
+
+/** Arrow types the direct path reads as they come (the general path's Parquet-specific conversions never apply). */
+const PLAIN = new Set([A.Type.Int, A.Type.Float, A.Type.Utf8, A.Type.Dictionary])
+
+/**
+ * The task's columns from a row group's IPC stream (one record batch), or undefined when the row count, a column's
+ * presence or its dtype disagrees with `task.expect` (a Utf8 column of `task.dictionary` may come as Categorical).
+ */
+const columnsOf = (ipc: Uint8Array, numRows: number, task: AggTask): Map<string, Column> | undefined => {
+  try {
+    const t = A.tableFromIPC(ipc)
+    if (t.numRows !== numRows || t.batches.length > 1) return undefined
+    const out = new Map<string, Column>()
+    for (const want of task.expect) {
+      const i = t.schema.fields.findIndex((f) => f.name === want.name)
+      if (i < 0 || !PLAIN.has(t.schema.fields[i]!.type.typeId)) return undefined
+      if (numRows === 0) continue
+      const c = Arrow.columnFromData(t.batches[0]!.data.children[i]!)
+      const fits =
+        DT.equals(c.dtype, want.dtype) ||
+        (c.dtype._tag === "Categorical" && want.dtype._tag === "Utf8" && task.dictionary?.includes(want.name) === true)
+      if (!fits || c.length !== numRows) return undefined
+      out.set(want.name, c)
+    }
+    return out
+  } catch {
+    return undefined
+  }
 }
 
 /** The task's table as a partial (undefined when this worker got none of its row groups); the table is dropped. */

@@ -9,7 +9,11 @@
  * scan, `decoder.ts`) up to `AHEAD` row groups ahead of the consumer, and the decoded row groups pass through a
  * read-ahead buffer of `readAhead` (default 1), so decoding and I/O overlap the downstream work; below a `slice`/`head`
  * or with a scan limit there is neither (only the row groups needed are decoded). A group-by right above may take
- * the predicate over (`deferPredicate`): the batches then come unfiltered and unprojected.
+ * the predicate over (`deferPredicate`): the batches then come unfiltered and unprojected, each with its input
+ * position (`carrier.ts`), its Utf8 keys possibly dictionary-decoded (Categorical), and — when the group-by is of
+ * the direct shape (`AggSpec`) — most row groups never come at all: the decode workers filter and aggregate them
+ * (`partialAgg.ts`), an empty carrier frame reports their rows, and after the last file the workers' tables come
+ * as carriers of their partials.
  * @internal
  */
 import { Effect, FileSystem, Stream } from "effect"
@@ -31,7 +35,7 @@ import { conjuncts, refs, type Scan } from "../../plan/logical.ts"
 import { mayMatch } from "../../plan/prune.ts"
 import { emptyOf } from "../../plan/resolve.ts"
 import * as Decoder from "./decoder.ts"
-import * as Direct from "./directAgg.ts"
+import * as Carrier from "./carrier.ts"
 import type { AggTask } from "./partialAgg.ts"
 import { sliceStream } from "./slice.ts"
 import { type Batches, type StreamEvent, type StreamOptions, StreamObserver } from "./types.ts"
@@ -41,7 +45,7 @@ import { type Batches, type StreamEvent, type StreamOptions, StreamObserver } fr
  * columns it reads (the workers aggregate a file only when all of them are the file's own, not hive partitions).
  */
 export interface AggSpec {
-  readonly spec: Omit<AggTask, "id" | "expect" | "nodes" | "dictionary">
+  readonly spec: Omit<AggTask, "id" | "expect" | "dictionary">
   readonly columns: ReadonlyArray<string>
 }
 
@@ -150,7 +154,6 @@ const parquetFile = (
               ...agg.spec.spec,
               id: agg.id,
               expect: readSchema,
-              nodes: new Map([...ranged!.nodes].filter(([n]) => names.has(n))),
               dictionary
             }
           : undefined
@@ -176,7 +179,7 @@ const parquetFile = (
                   // aggregated on a worker: an empty frame tells the group-by (and progress) how many rows
                   observer?.({ _tag: "WorkerDecode", path, rowGroup: g })
                   observer?.({ _tag: "WorkerAggregate", path, rowGroup: g, rows: ipc.aggregated })
-                  return Direct.carrier({ rows: ipc.aggregated, groups: 0, keys: [], a: [], b: [], first: new Float64Array(0) })
+                  return Carrier.carrier({ rows: ipc.aggregated, groups: 0, keys: [], a: [], b: [], first: new Float64Array(0) })
                 }
                 const f = ipc === undefined ? undefined : Ranged.frameOfIpc(ranged.footer, ranged.nodes, g, ipc, readSchema, dictionary)
                 if (f !== undefined) {
@@ -197,14 +200,14 @@ const parquetFile = (
             const bytes = yield* bytesOf
             raw = (yield* guard(path, () => Read.decode(bytes, { columns: fileColumns, rowGroups: [g] }))).frame
           }
-          if (Direct.carriedBy(raw) !== undefined) return [raw]
+          if (Carrier.carriedBy(raw) !== undefined) return [raw]
           const out = yield* finish(s, withPartition(raw, src.files, hive, file), defer)
           const cs = chunks(out, options.batchSize)
           // input positions of the batches (only meaningful unfiltered: a fused group-by's input)
           if (defer) {
             let at = rowBase[g]!
             for (const c of cs) {
-              Direct.placeAt(c, at)
+              Carrier.placeAt(c, at)
               at += c.height
             }
           }
@@ -273,7 +276,7 @@ export const scanStream = (
             const parts = d === undefined ? undefined : yield* Effect.promise(() => d.flush(aggState.id))
             if (parts === undefined)
               return yield* Effect.fail(toSourceError(files[0]!.path, new Error("a Parquet decode worker stopped before handing over its aggregates")))
-            return Stream.fromIterable(parts.flatMap((p) => (p === undefined ? [] : [Direct.carrier(p)])))
+            return Stream.fromIterable(parts.flatMap((p) => (p === undefined ? [] : [Carrier.carrier(p)])))
           })
         )
         return Stream.fromIterable(files).pipe(
@@ -290,7 +293,7 @@ export const scanStream = (
     Stream.tap((b) =>
       Effect.gen(function* () {
         const o = yield* StreamObserver
-        o?.({ _tag: "ScanBatch", rows: Direct.carriedBy(b)?.rows ?? b.height })
+        o?.({ _tag: "ScanBatch", rows: Carrier.carriedBy(b)?.rows ?? b.height })
       })
     )
   )

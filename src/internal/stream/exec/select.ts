@@ -10,6 +10,7 @@
  * @internal
  */
 import type { BinaryOp, ExprNode } from "../../../Expr/Expr.ts"
+import type { Column } from "../../column.ts"
 import type { Frame } from "../../frame.ts"
 
 type Op = "eq" | "neq" | "lt" | "ltEq" | "gt" | "gtEq"
@@ -53,13 +54,21 @@ export const plan = (predicate: ExprNode): ReadonlyArray<Term> | undefined => {
 export const select = (ts: ReadonlyArray<Term>, batch: Frame, scratch: Int32Array): Int32Array | undefined => {
   if (batch.batches.length !== 1) return undefined
   const b = batch.batches[0]!
-  const n = b.length
+  return selectColumns(ts, (name) => b.columns[batch.columns.indexOf(name)], b.length, scratch)
+}
+
+/** As `select`, over `n` rows of the columns `columnOf` gives by name (undefined: missing). */
+export const selectColumns = (
+  ts: ReadonlyArray<Term>,
+  columnOf: (name: string) => Column | undefined,
+  n: number,
+  scratch: Int32Array
+): Int32Array | undefined => {
   const sel = scratch.length >= n ? scratch : new Int32Array(n)
   let m = -1 // -1: all rows (no pass yet)
   for (const t of ts) {
-    const k = batch.columns.indexOf(t.name)
-    if (k < 0) return undefined
-    const c = b.columns[k]!
+    const c = columnOf(t.name)
+    if (c === undefined) return undefined
     if (!EXACT.has(c.dtype._tag)) return undefined
     const v = c.values as Float64Array | Int32Array
     m = c.dtype._tag === "Float64" ? pass(v as Float64Array, t.op, t.value, sel, m, n, true) : pass(v, t.op, t.value, sel, m, n, false)

@@ -1,0 +1,52 @@
+/**
+ * Starting a Parquet decode worker (`worker.ts`), shared by the parallel whole-file decoder (`parallel.ts`) and the
+ * streaming scan's decoders (`stream/exec/decoder.ts`). The caller must have loaded parquet-wasm in this thread
+ * (`wasm.ts` `instance()`): the worker gets the compiled module and only instantiates it.
+ *
+ * V8's initial old-generation size for the workers is raised to {@link WORKER_INITIAL_OLD_SPACE_MB}: with the
+ * default (a few MiB above the live heap), the buffers a row group allocates outside the heap (its column chunks
+ * and Arrow data, a few MiB) start a full collection every row group or two, which took half of a worker's time in
+ * the streaming bench; with it, one every few dozen. V8 reads the flag when an isolate is created, so it is set just
+ * before our workers start and set back to V8's default (0, unset) once they are all online: other isolates of the
+ * application keep the default.
+ * @internal
+ */
+import { setFlagsFromString } from "node:v8"
+import { Worker } from "node:worker_threads"
+import * as W from "./wasm.ts"
+
+export const WORKER_INITIAL_OLD_SPACE_MB = 256
+
+const workerUrl = (): URL => new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url)
+
+let starting = 0
+
+const setInitialOldSpace = (mb: number) => {
+  try {
+    setFlagsFromString(`--initial-old-space-size=${mb}`)
+  } catch {
+    // an engine without the flag: the workers run with the default
+  }
+}
+
+/** A new decode worker (not unref'd; the caller manages its lifetime). */
+export const spawnWorker = (): Worker => {
+  if (starting++ === 0) setInitialOldSpace(WORKER_INITIAL_OLD_SPACE_MB)
+  let counted = true
+  const started = () => {
+    if (counted && --starting === 0) setInitialOldSpace(0)
+    counted = false
+  }
+  try {
+    const w = new Worker(workerUrl(), {
+      workerData: { wasmUrl: import.meta.resolve("parquet-wasm/esm/parquet_wasm.js"), module: W.compiledModule() }
+    })
+    w.once("online", started)
+    w.once("error", started)
+    w.once("exit", started)
+    return w
+  } catch (e) {
+    started()
+    throw e
+  }
+}
