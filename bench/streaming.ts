@@ -20,12 +20,14 @@
  *      node bench/streaming.ts --sink-memory [--results file]
  * Child mode (internal): node bench/streaming.ts --child <engine> <dir> <out> <query>
  */
-import { DuckDBInstance } from "@duckdb/node-api"
 import { spawn } from "node:child_process"
 import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+
+/** DuckDB, loaded on use: the other engines' child processes do not pay for loading it. */
+const duckdb = async () => (await import("@duckdb/node-api")).DuckDBInstance
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const DATA = path.join(here, "data/streaming")
@@ -49,7 +51,7 @@ const partSql = (k: number, out: string) => {
 
 /** Generates `<size>gb/part-k.parquet` (k < 5·size); parts already present (or in a smaller size's dir) are reused. */
 const generate = async (sizes: ReadonlyArray<number>) => {
-  const db = await DuckDBInstance.create(":memory:")
+  const db = await (await duckdb()).create(":memory:")
   const c = await db.connect()
   await c.run("SET threads=2")
   for (const size of sizes) {
@@ -84,7 +86,7 @@ const child = async (engine: string, dir: string, out: string, query: string) =>
   const glob = path.join(dir, "*.parquet")
   if (query === "sink") return sinkChild(engine, glob, out)
   if (engine === "polaroid") {
-    const { NodeServices } = await import("@effect/platform-node")
+    const NodeServices = await import("@effect/platform-node/NodeServices")
     const { Effect, pipe } = await import("effect")
     const { col, len } = await import("../src/Expr/Expr.ts")
     const LazyFrame = await import("../src/Frame/LazyFrame.ts")
@@ -107,7 +109,7 @@ const child = async (engine: string, dir: string, out: string, query: string) =>
       .collectSync()
     return -1
   }
-  const db = await DuckDBInstance.create(":memory:")
+  const db = await (await duckdb()).create(":memory:")
   const c = await db.connect()
   await c.run("SET threads=2")
   await c.run("SET memory_limit='1GB'")
@@ -120,7 +122,7 @@ const child = async (engine: string, dir: string, out: string, query: string) =>
 /** The large-output query: rows with v3 > 50, four columns, straight into a Parquet sink. */
 const sinkChild = async (engine: string, glob: string, out: string) => {
   if (engine === "polaroid") {
-    const { NodeServices } = await import("@effect/platform-node")
+    const NodeServices = await import("@effect/platform-node/NodeServices")
     const { Effect, pipe } = await import("effect")
     const { col } = await import("../src/Expr/Expr.ts")
     const LazyFrame = await import("../src/Frame/LazyFrame.ts")
@@ -134,7 +136,7 @@ const sinkChild = async (engine: string, glob: string, out: string) => {
     pl.scanParquet(glob).filter(pl.col("v3").gt(50)).select("id1", "id4", "v3", "ts").sinkParquet(out).collectSync()
     return -1
   }
-  const db = await DuckDBInstance.create(":memory:")
+  const db = await (await duckdb()).create(":memory:")
   const c = await db.connect()
   await c.run("SET threads=2")
   await c.run("SET memory_limit='1GB'")
@@ -200,7 +202,7 @@ const outOf = (engine: string) => path.join(os.tmpdir(), `polaroid-bench-streami
 
 /** Compares an engine's output with DuckDB's (same groups, counts and sums; means within 1e-9 relative). */
 const check = async (engine: string): Promise<string> => {
-  const db = await DuckDBInstance.create(":memory:")
+  const db = await (await duckdb()).create(":memory:")
   const c = await db.connect()
   if (QUERY === "sink") {
     const q = (f: string) => `SELECT count(*)::BIGINT, sum(v3)::DOUBLE, sum(id4)::BIGINT, count(DISTINCT id1)::BIGINT, max(ts)::VARCHAR FROM '${f}'`
@@ -223,7 +225,7 @@ const mb = (b: number) => (b / 1048576).toFixed(0)
 
 /** Child of `--sink-memory`: one sink over a generated stream; prints its JSON measurements. */
 const sinkMemoryChild = async (mode: string, count: number, out: string) => {
-  const { NodeServices } = await import("@effect/platform-node")
+  const NodeServices = await import("@effect/platform-node/NodeServices")
   const { Effect, Stream } = await import("effect")
   const DT = await import("../src/Frame/DataType.ts")
   const C = await import("../src/internal/column.ts")

@@ -102,6 +102,29 @@ const intCodes = (): IntCodes => {
       const v = col.values as Int32Array | Int16Array | Int8Array | Uint8Array | Uint16Array
       const validity = col.nullCount === 0 ? null : col.validity
       const n = out.length
+      if (!wide && dtab !== undefined && validity === null) {
+        // one pass while every value falls in the direct table's range (the common case after the first batch)
+        const t = dtab
+        const base = dmin
+        const len = t.length
+        let i = 0
+        if (sel === undefined)
+          for (; i < n; i++) {
+            const o = v[i]! - base
+            if (o < 0 || o >= len) break
+            const c = t[o]!
+            out[i] = c >= 0 ? c + 1 : newDirectCode(o + base) + 1
+          }
+        else
+          for (; i < n; i++) {
+            const x = v[sel[i]!]!
+            const o = x - base
+            if (o < 0 || o >= len) break
+            const c = t[o]!
+            out[i] = c >= 0 ? c + 1 : newDirectCode(x) + 1
+          }
+        if (i === n) return
+      }
       if (!wide) {
         let lo = Infinity
         let hi = -Infinity
@@ -318,14 +341,14 @@ export const make = (
   let bits: Array<number> = Array.from({ length: K }, () => 0)
   let direct: Int32Array | undefined = new Int32Array(1).fill(-1)
   const DIRECT_BITS = 22
-  /** Widens the direct table so every key's codes of this batch fit; false when it would get too large. */
-  const fitDirect = (n: number): boolean => {
+  /** Widens the direct table so every key's codes fit; false when it would get too large. */
+  const fitDirect = (): boolean => {
     if (direct === undefined) return false
     const need = bits.slice()
     for (let j = 0; j < K; j++) {
-      const cj = codes[j]!
-      let m = 0
-      for (let i = 0; i < n; i++) if (cj[i]! > m) m = cj[i]!
+      // the largest code (+ 1) any row can have: the key's distinct values so far (no pass over the rows)
+      const e = enc[j]!
+      const m = "utf8" in e ? e.utf8.size() : e.int.values().length
       while (m >= 1 << need[j]!) need[j]!++
     }
     if (need.every((b, j) => b === bits[j])) return true
@@ -356,7 +379,7 @@ export const make = (
   }
 
   const assign = (n: number) => {
-    if (fitDirect(n)) {
+    if (fitDirect()) {
       const t = direct!
       // one and two keys (the common shapes) without the loop over keys
       const out = gids
@@ -442,6 +465,40 @@ export const make = (
   }
 
   /**
+   * One loop over the rows updating every aggregation (inputs without nulls): sum adds into A, mean adds into A and
+   * counts into B, len and count count into A. Generated once per table and selection mode, so each input array
+   * keeps one element type at its access site.
+   */
+  type Fused = (
+    gids: Int32Array,
+    sel: Int32Array | undefined,
+    n: number,
+    A: ReadonlyArray<Float64Array>,
+    B: ReadonlyArray<Float64Array>,
+    v: ReadonlyArray<unknown>
+  ) => void
+  const fused = (withSel: boolean): Fused => {
+    const head = aggs.map((_, k) => `const A${k} = A[${k}], B${k} = B[${k}], v${k} = v[${k}];`).join(" ")
+    const body = aggs
+      .map((a, k) => {
+        switch (a.kind) {
+          case "len":
+          case "count":
+            return `A${k}[g]++;`
+          case "mean":
+            return `A${k}[g] += v${k}[r]; B${k}[g]++;`
+          default:
+            return `A${k}[g] += v${k}[r];`
+        }
+      })
+      .join(" ")
+    const row = withSel ? "const r = sel[i];" : "const r = i;"
+    return new Function("gids", "sel", "n", "A", "B", "v", `"use strict"; ${head} for (let i = 0; i < n; i++) { const g = gids[i]; ${row} ${body} }`) as Fused
+  }
+  let fusedAll: Fused | undefined
+  let fusedSel: Fused | undefined
+
+  /**
    * Carry of integer sums: lo (A) back below 2^32 in magnitude, the excess into hi (B, in units of 2^32); between
    * two carries at most 2^20 values of magnitude < 2^32 are added, so lo stays below 2^53 and every addition is exact.
    */
@@ -477,6 +534,13 @@ export const make = (
       first[g] = at + (sel === undefined ? i : sel[i]!)
     }
     seen = Math.max(seen, at + (sel === undefined ? n : n === 0 ? 0 : sel[n - 1]! + 1))
+    if (n <= 1 << 20 && aggs.every((a, k) => a.kind === "len" || inputs[k]!.nullCount === 0)) {
+      // no nulls: every aggregation in one pass over the rows (a loop generated for this table's aggregations)
+      const loop = sel === undefined ? (fusedAll ??= fused(false)) : (fusedSel ??= fused(true))
+      loop(gids, sel, n, accA, accB, inputs.map((x) => x?.values))
+      for (let k = 0; k < aggs.length; k++) if (intSum[k]) carryInto(accA[k]!, accB[k]!)
+      return
+    }
     aggs.forEach((a, k) => {
       const A = accA[k]!
       const B = accB[k]!
