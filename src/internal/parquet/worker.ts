@@ -74,7 +74,7 @@ interface Flush {
 }
 
 interface AggModule {
-  readonly accumulate: (ipc: Uint8Array, numRows: number, base: number, task: unknown) => boolean
+  readonly accumulateFfi: (memory: ArrayBuffer, arrays: number, schema: number, numRows: number, base: number, task: unknown) => boolean
   readonly flush: (id: string) => object | undefined
   readonly transferables: (p: object) => Array<ArrayBuffer>
 }
@@ -82,6 +82,13 @@ let aggModule: Promise<AggModule> | undefined
 
 interface Table {
   readonly intoIPCStream: () => Uint8Array
+  readonly intoFFI: () => FFIStream
+}
+interface FFIStream {
+  readonly numArrays: () => number
+  readonly arrayAddr: (chunk: number) => number
+  readonly schemaAddr: () => number
+  readonly free: () => void
 }
 interface ReaderFile {
   readonly read: (o: { rowGroups: Array<number>; batchSize: number; columns?: Array<string>; limit?: number }) => Promise<Table>
@@ -91,6 +98,7 @@ interface Glue {
   readonly initSync: (o: { module: object }) => unknown
   readonly readParquet: (bytes: Uint8Array, o: { rowGroups: Array<number>; batchSize: number }) => Table
   readonly ParquetFile: { readonly fromFile: (blob: Blob) => Promise<ReaderFile> }
+  readonly wasmMemory: () => { readonly buffer: ArrayBuffer }
 }
 
 const RuntimeError = (globalThis as unknown as { readonly WebAssembly: { readonly RuntimeError: new () => Error } })
@@ -360,18 +368,30 @@ const runRequest = async (m: Request): Promise<void> => {
       batchSize: m.batchSize
     }
     if (m.columns !== undefined) o.columns = [...m.columns]
-    const ipc = own((await (await f.reader).read(o)).intoIPCStream())
     if (m.agg !== undefined) {
+      // aggregated here, reading the decoded columns in place in wasm memory (no IPC stream, no copy)
+      let done = false
       try {
         const mod = await (aggModule ??= import(m.agg.module) as Promise<AggModule>)
-        if (mod.accumulate(ipc, m.agg.numRows, m.agg.base, m.agg.task)) {
-          port.postMessage({ id: m.id, rows: m.agg.numRows })
-          return
+        const ffi = (await (await f.reader).read(o)).intoFFI()
+        try {
+          const chunks = ffi.numArrays()
+          done =
+            chunks === 0
+              ? m.agg.numRows === 0
+              : chunks === 1 && mod.accumulateFfi(pw.wasmMemory().buffer, ffi.arrayAddr(0), ffi.schemaAddr(), m.agg.numRows, m.agg.base, m.agg.task)
+        } finally {
+          ffi.free()
         }
       } catch {
         // the calling thread aggregates this row group from its IPC stream
       }
+      if (done) {
+        port.postMessage({ id: m.id, rows: m.agg.numRows })
+        return
+      }
     }
+    const ipc = own((await (await f.reader).read(o)).intoIPCStream())
     port.postMessage({ id: m.id, ipc }, [ipc.buffer as ArrayBuffer])
   } catch {
     free(m.path)

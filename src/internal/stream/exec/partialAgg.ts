@@ -16,6 +16,7 @@ import type { DataType, Field } from "../../../Frame/DataType.ts"
 import * as Arrow from "../../arrow.ts"
 import type { Column } from "../../column.ts"
 import * as Direct from "./directAgg.ts"
+import * as Ffi from "./ffi.ts"
 import * as Select from "./select.ts"
 
 /** What a worker computes for each row group (structured-clonable). */
@@ -48,7 +49,20 @@ let scratch: Int32Array = new Int32Array(0)
  */
 export const accumulate = (ipc: Uint8Array, numRows: number, base: number, task: AggTask): boolean => {
   const cols = columnsOf(ipc, numRows, task)
-  if (cols === undefined) return false
+  return cols !== undefined && accumulateColumns(cols, numRows, base, task)
+}
+
+/**
+ * As `accumulate`, reading the decoded row group in place in parquet-wasm's memory through the Arrow C data
+ * interface (`Table.intoFFI()`: `arrays` the record batch's `ArrowArray`, `schema` its `ArrowSchema`), so the
+ * worker neither serializes it to IPC nor copies it; the views are used synchronously, before the stream is freed.
+ */
+export const accumulateFfi = (memory: ArrayBuffer, arrays: number, schema: number, numRows: number, base: number, task: AggTask): boolean => {
+  const cols = Ffi.columns(memory, arrays, schema, task.expect, task.dictionary, numRows)
+  return cols !== undefined && accumulateColumns(cols, numRows, base, task)
+}
+
+const accumulateColumns = (cols: ReadonlyMap<string, Column>, numRows: number, base: number, task: AggTask): boolean => {
   let d = tables.get(task.id)
   if (d === undefined) {
     d = Direct.make(task.keyTypes, task.aggs)
