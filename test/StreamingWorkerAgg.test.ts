@@ -10,7 +10,7 @@ import { DuckDBInstance } from "@duckdb/node-api"
 import { NodeServices } from "@effect/platform-node"
 import { assert, layer } from "@effect/vitest"
 import * as A from "apache-arrow"
-import { Effect, pipe } from "effect"
+import { Effect, Fiber, pipe, Stream } from "effect"
 import * as fc from "fast-check"
 import * as fsSync from "node:fs"
 import * as os from "node:os"
@@ -56,6 +56,15 @@ const setup = Effect.promise(async () => {
 
 const isNaNCell = (x: unknown) => typeof x === "number" && Number.isNaN(x)
 
+const fds = () => fsSync.readdirSync("/proc/self/fd").length
+const sleep = (ms: number) => Effect.promise(() => new Promise((r) => setTimeout(r, ms)))
+/** The open descriptor count once in-flight closes have landed: waits up to 2 s for `want`. */
+const settledFds = (want: number) =>
+  Effect.gen(function* () {
+    for (let i = 0; i < 200 && fds() !== want; i++) yield* sleep(10)
+    return fds()
+  })
+
 layer(NodeServices.layer)("streaming scan: aggregating decode workers", (it) => {
   it.effect("a fused filter → group-by is aggregated on the workers and equals collect, in first-appearance order", () =>
     Effect.gen(function* () {
@@ -90,6 +99,40 @@ layer(NodeServices.layer)("streaming scan: aggregating decode workers", (it) => 
           else assert.closeTo(r["m"] as number, m["m"] as number, 1e-12)
         }
       }
+      fsSync.rmSync(dir, { recursive: true })
+    }))
+
+  it.effect("the decode workers' file descriptors are closed on completion, on interruption mid-scan and after take", () =>
+    Effect.gen(function* () {
+      const { dir, plain } = yield* setup
+      const q = pipe(
+        scanParquet(plain),
+        LazyFrame.filter(col("x").gt(0.25)),
+        LazyFrame.groupBy(["k", "g"]).agg(col("v").sum().alias("s"), len().alias("n"))
+      )
+      const before = fds()
+      // completion
+      const done = yield* LazyFrame.collect(q, { streaming: true })
+      assert.isAbove(done.height, 0)
+      assert.strictEqual(yield* settledFds(before), before)
+      // interruption of a running query after some row groups were aggregated on the workers
+      let aggregated = 0
+      const fiber = yield* Effect.forkChild(
+        LazyFrame.collect(q, { streaming: true }).pipe(
+          Effect.provideService(StreamObserver, (e) => {
+            if (e._tag === "WorkerAggregate") aggregated++
+          })
+        )
+      )
+      for (let i = 0; i < 500 && aggregated < 3; i++) yield* sleep(5)
+      assert.isAtLeast(aggregated, 3)
+      assert.isAbove(fds(), before) // the workers have the file open
+      yield* Fiber.interrupt(fiber)
+      assert.strictEqual(yield* settledFds(before), before)
+      // a take over a streamed (decoded on the workers, not aggregated) query
+      const first = yield* Stream.runCollect(Stream.take(LazyFrame.toStream(pipe(scanParquet(plain), LazyFrame.filter(col("x").gt(0.5)))), 2))
+      assert.strictEqual(first.length, 2)
+      assert.strictEqual(yield* settledFds(before), before)
       fsSync.rmSync(dir, { recursive: true })
     }))
 

@@ -56,7 +56,8 @@ export interface Decoder {
    */
   readonly flush: (id: string) => Promise<ReadonlyArray<Partial | undefined> | undefined>
   readonly closeFile: (path: string) => void
-  readonly terminate: () => void
+  /** Stops the workers: each closes its file descriptors first (or after 1 s, it is stopped anyway). */
+  readonly terminate: () => Promise<void>
 }
 
 interface Reply {
@@ -71,7 +72,7 @@ interface One {
   readonly post: (m: object) => Promise<Reply | undefined>
   readonly send: (m: object) => void
   readonly dead: () => boolean
-  readonly terminate: () => void
+  readonly terminate: () => Promise<void>
 }
 
 const startWorker = (): One => {
@@ -105,9 +106,18 @@ const startWorker = (): One => {
       if (!dead) w.postMessage(m)
     },
     dead: () => dead,
-    terminate: () => {
+    terminate: async () => {
+      if (!dead) {
+        // the worker closes its descriptors (a thread's are not closed when it stops), then it is stopped
+        const id = next++
+        await new Promise<void>((resolve) => {
+          pending.set(id, () => resolve())
+          w.postMessage({ shutdown: id })
+          setTimeout(resolve, 1000).unref()
+        })
+      }
       failAll()
-      void w.terminate()
+      await w.terminate()
     }
   }
 }
@@ -136,8 +146,8 @@ export const make = async (threads: number = WORKERS): Promise<Decoder | undefin
       closeFile: (path) => {
         for (const w of ws) w.send({ close: path })
       },
-      terminate: () => {
-        for (const w of ws) w.terminate()
+      terminate: async () => {
+        await Promise.all(ws.map((w) => w.terminate()))
       }
     }
   } catch {
