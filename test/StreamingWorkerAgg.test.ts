@@ -200,6 +200,71 @@ layer(NodeServices.layer)("streaming scan: aggregating decode workers", (it) => 
       )
     }))
 
+  it("property: the generated loop (addWhere) equals the general path (add of the selected rows), across batches with new keys", () => {
+    const ops = ["eq", "neq", "lt", "ltEq", "gt", "gtEq"] as const
+    const batch = fc.integer({ min: 0, max: 40 }).chain((n) =>
+      fc.record({
+        // a Categorical key over a per-batch dictionary (shuffled, so codes differ between batches), an Int32 key
+        dict: fc.shuffledSubarray(["a", "b", "c", "dd", "eee", "f"], { minLength: 1 }),
+        cat: fc.array(fc.nat(), { minLength: n, maxLength: n }),
+        int: fc.array(fc.integer({ min: -3, max: 5 }), { minLength: n, maxLength: n }),
+        x: fc.array(fc.oneof(fc.constant(Number.NaN), fc.double({ min: -5, max: 5, noNaN: true }), fc.integer({ min: -5, max: 5 })), { minLength: n, maxLength: n }),
+        v: fc.array(fc.integer({ min: -1000, max: 1000 }), { minLength: n, maxLength: n })
+      })
+    )
+    let looped = 0
+    const term = fc.record({ op: fc.constantFrom(...ops), value: fc.oneof(fc.integer({ min: -3, max: 3 }), fc.double({ min: -3, max: 3, noNaN: true })), column: fc.constantFrom("x", "int") })
+    fc.assert(
+      fc.property(fc.array(batch, { minLength: 1, maxLength: 5 }), fc.array(term, { maxLength: 2 }), (batches, terms) => {
+        const keyTypes = [DT.Utf8, DT.Int32]
+        const aggs = [
+          { kind: "sum" as const, input: DT.Int32 },
+          { kind: "mean" as const, input: DT.Float64 },
+          { kind: "count" as const, input: DT.Float64 },
+          { kind: "len" as const, input: undefined }
+        ]
+        const fused = Direct.make(keyTypes, aggs)
+        const general = Direct.make(keyTypes, aggs)
+        let at = 0
+        for (const b of batches) {
+          const n = b.cat.length
+          const dict = C.fromStrings(b.dict)
+          const cat = C.make(DT.Categorical, n, Int32Array.from(b.cat, (c) => c % b.dict.length), null, { dictionary: dict })
+          const int = C.make(DT.Int32, n, Int32Array.from(b.int), null)
+          const x = C.make(DT.Float64, n, Float64Array.from(b.x), null)
+          const v = C.make(DT.Int32, n, Int32Array.from(b.v), null)
+          const cols = new Map([["x", x], ["int", int]])
+          const tc = terms.map((t) => cols.get(t.column)!)
+          const ts = terms.map((t) => ({ name: t.column, op: t.op, value: t.value }))
+          const sel = Select.selectColumns(ts, (name) => cols.get(name), n, new Int32Array(n))!
+          const addSelected = (d: Direct.Direct) => {
+            if (sel.length > 0) d.add([cat, int], [v, x, x, undefined], sel.length === n ? undefined : sel, sel.length, at)
+          }
+          // false (nothing added) before the integer key has a direct table: the caller takes the general path
+          if (fused.addWhere([cat, int], [v, x, x, undefined], ts, tc, n, at)) looped++
+          else addSelected(fused)
+          addSelected(general)
+          at += n
+        }
+        const a = fused.finish()
+        const b = general.finish()
+        assert.deepStrictEqual(C.toStrings(a.keys[0]!), C.toStrings(b.keys[0]!))
+        assert.deepStrictEqual([...(a.keys[1]!.values as Int32Array)], [...(b.keys[1]!.values as Int32Array)])
+        for (let k = 0; k < aggs.length; k++) {
+          const p = Array.from(a.aggs[k]!.values as ArrayLike<number | bigint>, Number)
+          const q = Array.from(b.aggs[k]!.values as ArrayLike<number | bigint>, Number)
+          assert.strictEqual(p.length, q.length)
+          for (let g = 0; g < p.length; g++) {
+            if (Number.isNaN(q[g]!)) assert.isTrue(Number.isNaN(p[g]!))
+            else assert.closeTo(p[g]!, q[g]!, 1e-9 * Math.max(1, Math.abs(q[g]!)))
+          }
+        }
+      }),
+      { numRuns: 300, seed: 20261127 }
+    )
+    assert.isAbove(looped, 300) // the generated loop ran on most batches after the first
+  })
+
   it("merged partials come out in order of first appearance, whatever the merge order", () => {
     const keyTypes = [DT.Utf8]
     const aggs = [{ kind: "len" as const, input: undefined }]

@@ -18,6 +18,7 @@ import type { DataType } from "../../../Frame/DataType.ts"
 import * as C from "../../column.ts"
 import type { Column } from "../../column.ts"
 import type { KeyDict } from "./keyDict.ts"
+import * as Select from "./select.ts"
 import * as KD from "./keyDict.ts"
 
 /** What the direct path computes for one aggregation. */
@@ -39,6 +40,8 @@ export const applies = (
 interface IntCodes {
   readonly encode: (col: Column, sel: Int32Array | undefined, out: Int32Array) => void
   readonly values: () => Int32Array
+  /** The direct table (value − base → code, −1 unseen) while values span a small range, else undefined. */
+  readonly table: () => { readonly table: Int32Array; readonly base: number } | undefined
 }
 
 const intCodes = (): IntCodes => {
@@ -211,7 +214,8 @@ const intCodes = (): IntCodes => {
         out[i] = c + 1
       }
     },
-    values: () => vals.subarray(0, count)
+    values: () => vals.subarray(0, count),
+    table: () => (wide || dtab === undefined ? undefined : { table: dtab, base: dmin })
   }
 }
 
@@ -219,6 +223,7 @@ const intCodes = (): IntCodes => {
 const utf8Codes = (d: KeyDict, col: Column, sel: Int32Array | undefined, out: Int32Array): void => d.encodeInto(col, sel, out)
 
 const TWO32 = 2 ** 32
+const EMPTY = new Float64Array(0)
 
 export interface Direct {
   /** Accumulates the rows of one batch (all, or those `sel` lists) given its key and input columns. */
@@ -242,6 +247,21 @@ export interface Direct {
   readonly partial: (rows: number) => Partial
   /** Adds another table's state: its groups are looked up (new ones appended in their order), accumulators added. */
   readonly merge: (p: Partial) => void
+  /**
+   * The rows of a batch where every comparison of `terms` holds (`termColumns` in the same order), in one generated
+   * loop (predicate, key codes, group lookup and aggregations per row) while no row brings a new key value or a new
+   * group; the rest of the batch from the first such row goes through `add`. False when the batch does not fit that
+   * loop (a null in a key, input or compared column, a Utf8 key that is not dictionary-decoded, a table past its
+   * direct phase): nothing was added, the caller takes the general path.
+   */
+  readonly addWhere: (
+    keys: ReadonlyArray<Column>,
+    inputs: ReadonlyArray<Column | undefined>,
+    terms: ReadonlyArray<Select.Term>,
+    termColumns: ReadonlyArray<Column>,
+    n: number,
+    base?: number
+  ) => boolean
 }
 
 /**
@@ -700,5 +720,139 @@ export const make = (
     return { keys: keyCols.map((c) => C.take(c, perm)), aggs: aggCols.map((c) => C.take(c, perm)) }
   }
 
-  return { add, groups: () => G, finish, partial, merge }
+  // ---------------------------------------------------------------------------------------------------------------
+  // addWhere: one generated loop per batch shape
+  // ---------------------------------------------------------------------------------------------------------------
+
+  type Loop = (
+    n: number,
+    keyValues: ReadonlyArray<ArrayLike<number>>,
+    keyMaps: ReadonlyArray<Int32Array>,
+    keyBases: ReadonlyArray<number>,
+    table: Int32Array,
+    shifts: ReadonlyArray<number>,
+    termValues: ReadonlyArray<ArrayLike<number>>,
+    termConstants: ReadonlyArray<number>,
+    A: ReadonlyArray<Float64Array>,
+    B: ReadonlyArray<Float64Array>,
+    v: ReadonlyArray<ArrayLike<number>>
+  ) => number
+  const loops = new Map<string, Loop>()
+  const TEST: Record<Select.Term["op"], (x: string, c: string) => string> = {
+    gt: (x, c) => `(${x} > ${c} || ${x} !== ${x})`,
+    gtEq: (x, c) => `(${x} >= ${c} || ${x} !== ${x})`,
+    lt: (x, c) => `${x} < ${c}`,
+    ltEq: (x, c) => `${x} <= ${c}`,
+    eq: (x, c) => `${x} === ${c}`,
+    neq: (x, c) => `${x} !== ${c}`
+  }
+  /**
+   * The loop for keys of the given kinds ("cat": dictionary codes through a map; "int": values through a direct
+   * table) and comparisons; it returns the first row it cannot take (a new key value or group), or n.
+   */
+  const loopFor = (kinds: ReadonlyArray<"cat" | "int">, ops: ReadonlyArray<Select.Term["op"]>): Loop => {
+    const key = `${kinds.join(",")}|${ops.join(",")}`
+    let f = loops.get(key)
+    if (f !== undefined) return f
+    const head = [
+      ...kinds.map((_, j) => `const kv${j} = keyValues[${j}], km${j} = keyMaps[${j}], kb${j} = keyBases[${j}], ks${j} = shifts[${j}], kl${j} = km${j}.length;`),
+      ...ops.map((_, t) => `const tv${t} = termValues[${t}], tc${t} = termConstants[${t}];`),
+      ...aggs.map((_, k) => `const A${k} = A[${k}], B${k} = B[${k}], v${k} = v[${k}];`)
+    ].join(" ")
+    const tests = ops.map((op, t) => `{ const x = tv${t}[i]; if (!(${TEST[op]("x", `tc${t}`)})) continue; }`).join(" ")
+    const codes = kinds
+      .map((kind, j) =>
+        kind === "cat"
+          ? `const c${j} = km${j}[kv${j}[i]];`
+          : `const o${j} = kv${j}[i] - kb${j}; if (o${j} < 0 || o${j} >= kl${j}) return i; const c${j} = km${j}[o${j}] + 1; if (c${j} === 0) return i;`
+      )
+      .join(" ")
+    let idx = "c0"
+    for (let j = 1; j < kinds.length; j++) idx = `((${idx} << ks${j}) | c${j})`
+    const body = aggs
+      .map((a, k) => {
+        switch (a.kind) {
+          case "len":
+          case "count":
+            return `A${k}[g]++;`
+          case "mean":
+            return `A${k}[g] += v${k}[i]; B${k}[g]++;`
+          default:
+            return `A${k}[g] += v${k}[i];`
+        }
+      })
+      .join(" ")
+    const src = `"use strict"; ${head} for (let i = 0; i < n; i++) { ${tests} ${codes} const g = table[${idx}]; if (g < 0) return i; ${body} } return n;`
+    f = new Function("n", "keyValues", "keyMaps", "keyBases", "table", "shifts", "termValues", "termConstants", "A", "B", "v", src) as Loop
+    loops.set(key, f)
+    return f
+  }
+
+  const addWhere: Direct["addWhere"] = (keys, inputs, terms, termColumns, n, base) => {
+    if (direct === undefined || n > 1 << 20) return false
+    if (inputs.some((x, k) => aggs[k]!.kind !== "len" && (x === undefined || x.nullCount !== 0))) return false
+    if (termColumns.some((c) => c.nullCount !== 0 || !(c.dtype._tag === "Float64" || SMALL_INT.has(c.dtype._tag) || c.dtype._tag === "UInt32")))
+      return false
+    const kinds: Array<"cat" | "int"> = []
+    const keyValues: Array<ArrayLike<number>> = []
+    const keyMaps: Array<Int32Array> = []
+    const keyBases: Array<number> = []
+    for (let j = 0; j < K; j++) {
+      const c = keys[j]!
+      const e = enc[j]!
+      if (c.nullCount !== 0) return false
+      if ("utf8" in e) {
+        if (c.dtype._tag !== "Categorical" || c.dictionary === undefined) return false
+        // every dictionary entry coded up front (codes + 1), so the loop never meets a new string
+        const map = new Int32Array(c.dictionary.length)
+        e.utf8.encodeInto(c.dictionary, undefined, map)
+        kinds.push("cat")
+        keyValues.push(c.values as Int32Array)
+        keyMaps.push(map)
+        keyBases.push(0)
+      } else {
+        const t = e.int.table()
+        if (t === undefined) return false
+        kinds.push("int")
+        keyValues.push(c.values as ArrayLike<number>)
+        keyMaps.push(t.table)
+        keyBases.push(t.base)
+      }
+    }
+    if (!fitDirect()) return false
+    const at = base ?? seen
+    const loop = loopFor(
+      kinds,
+      terms.map((t) => t.op)
+    )
+    const done = loop(
+      n,
+      keyValues,
+      keyMaps,
+      keyBases,
+      direct!,
+      bits,
+      termColumns.map((c) => c.values as ArrayLike<number>),
+      terms.map((t) => t.value),
+      accA,
+      accB,
+      inputs.map((x) => (x?.values ?? EMPTY) as ArrayLike<number>)
+    )
+    for (let k = 0; k < aggs.length; k++) if (intSum[k]) carryInto(accA[k]!, accB[k]!)
+    if (done < n) {
+      // from the first row with a new key value or group on: the general path (it creates them)
+      const rest = n - done
+      const cut = (c: Column) => C.slice(c, done, rest)
+      const sel = terms.length === 0 ? undefined : Select.selectColumns(terms, (name) => {
+        const k = terms.findIndex((t) => t.name === name)
+        return k < 0 ? undefined : cut(termColumns[k]!)
+      }, rest, new Int32Array(rest))
+      if (sel === undefined || sel.length > 0)
+        add(keys.map(cut), inputs.map((x) => (x === undefined ? undefined : cut(x))), sel !== undefined && sel.length === rest ? undefined : sel, sel === undefined ? rest : sel.length, at + done)
+    }
+    seen = Math.max(seen, at + n)
+    return true
+  }
+
+  return { add, groups: () => G, finish, partial, merge, addWhere }
 }

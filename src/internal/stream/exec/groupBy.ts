@@ -521,6 +521,20 @@ export const groupByStream = (
             const carried = Carrier.carriedBy(batch)
             if (carried !== undefined) return direct.merge(carried)
             if (batch.height === 0) return
+            const ks = (yield* Engine.evaluateColumns(batch, keyExprs)).map((k, j) =>
+              keyTypes[j]!._tag === "Utf8" ? asUtf8(k.column) : castTo(k.column, keyTypes[j]!)
+            )
+            const used = inputs.filter((x): x is Expr => x !== undefined)
+            const xs = used.length === 0 ? [] : (yield* Engine.evaluateColumns(batch, used)).map((x) => x.column)
+            let u = 0
+            const cols = plans.map((a) => (a.input === undefined ? undefined : castTo(xs[u++]!, a.inputType!)))
+            // no predicate, or comparisons with numbers: one generated loop when the batch allows it
+            const where = pred === undefined ? [] : terms
+            if (where !== undefined && batch.batches.length === 1) {
+              const b = batch.batches[0]!
+              const tc = where.map((t) => b.columns[batch.columns.indexOf(t.name)])
+              if (tc.every((c) => c !== undefined) && direct.addWhere(ks, cols, where, tc, batch.height, Carrier.positionOf(batch))) return
+            }
             let sel: Int32Array | undefined
             const fast = terms === undefined ? undefined : Select.select(terms, batch, scratch)
             if (fast !== undefined) {
@@ -533,13 +547,6 @@ export const groupByStream = (
               if (sel.length === 0) return
               if (sel.length === batch.height) sel = undefined
             }
-            const ks = (yield* Engine.evaluateColumns(batch, keyExprs)).map((k, j) =>
-              keyTypes[j]!._tag === "Utf8" ? asUtf8(k.column) : castTo(k.column, keyTypes[j]!)
-            )
-            const used = inputs.filter((x): x is Expr => x !== undefined)
-            const xs = used.length === 0 ? [] : (yield* Engine.evaluateColumns(batch, used)).map((x) => x.column)
-            let u = 0
-            const cols = plans.map((a) => (a.input === undefined ? undefined : castTo(xs[u++]!, a.inputType!)))
             direct.add(ks, cols, sel, sel === undefined ? batch.height : sel.length, Carrier.positionOf(batch))
           })
         )

@@ -69,6 +69,13 @@ const accumulateColumns = (cols: ReadonlyMap<string, Column>, numRows: number, b
     tables.set(task.id, d)
   }
   if (numRows === 0) return true
+  // the common case in one generated loop (no nulls, dictionary or small-integer keys, see `Direct.addWhere`)
+  const terms = task.terms ?? []
+  const termColumns = terms.map((t) => cols.get(t.name))
+  const keyColumns = task.keys.map((k) => cols.get(k)!)
+  const inputColumns = task.aggs.map((a) => (a.column === undefined ? undefined : cols.get(a.column)))
+  if (termColumns.every((c) => c !== undefined) && d.addWhere(keyColumns, inputColumns, terms, termColumns as ReadonlyArray<Column>, numRows, base))
+    return true
   let sel: Int32Array | undefined
   if (task.terms !== undefined) {
     const s = Select.selectColumns(task.terms, (name) => cols.get(name), numRows, scratch)
@@ -78,8 +85,8 @@ const accumulateColumns = (cols: ReadonlyMap<string, Column>, numRows: number, b
     sel = s.length === numRows ? undefined : s
   }
   d.add(
-    task.keys.map((k) => cols.get(k)!),
-    task.aggs.map((a) => (a.column === undefined ? undefined : cols.get(a.column))),
+    keyColumns,
+    inputColumns,
     sel,
     sel === undefined ? numRows : sel.length,
     base
