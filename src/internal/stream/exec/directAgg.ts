@@ -317,8 +317,10 @@ export const make = (
   let newAt = new Int32Array(0)
   let G0 = 0
   // accumulators: a (sum, lo, count) and b (hi, n) per aggregation
-  let accA = aggs.map(() => new Float64Array(cap))
-  let accB = aggs.map(() => new Float64Array(cap))
+  // accumulators, row layout (one group's states side by side, as DuckDB's aggregate states): for aggregation k,
+  // a = acc[g·W + 2k] (sum, lo word or count), b = acc[g·W + 2k + 1] (hi word or n); a row touches one cache line
+  const W = 2 * aggs.length
+  let acc = new Float64Array(cap * W)
   let codes = Array.from({ length: K }, () => new Int32Array(0))
   let gids = new Int32Array(0)
   let hashed = false
@@ -331,16 +333,9 @@ export const make = (
     const ks = new Int32Array(c2 * K)
     ks.set(keyStore)
     keyStore = ks
-    accA = accA.map((a) => {
-      const b = new Float64Array(c2)
-      b.set(a)
-      return b
-    })
-    accB = accB.map((a) => {
-      const b = new Float64Array(c2)
-      b.set(a)
-      return b
-    })
+    const a2 = new Float64Array(c2 * W)
+    a2.set(acc)
+    acc = a2
     const f = new Float64Array(c2)
     f.set(first)
     first = f
@@ -489,31 +484,26 @@ export const make = (
    * counts into B, len and count count into A. Generated once per table and selection mode, so each input array
    * keeps one element type at its access site.
    */
-  type Fused = (
-    gids: Int32Array,
-    sel: Int32Array | undefined,
-    n: number,
-    A: ReadonlyArray<Float64Array>,
-    B: ReadonlyArray<Float64Array>,
-    v: ReadonlyArray<unknown>
-  ) => void
-  const fused = (withSel: boolean): Fused => {
-    const head = aggs.map((_, k) => `const A${k} = A[${k}], B${k} = B[${k}], v${k} = v[${k}];`).join(" ")
-    const body = aggs
+  type Fused = (gids: Int32Array, sel: Int32Array | undefined, n: number, acc: Float64Array, v: ReadonlyArray<unknown>) => void
+  /** The statements updating every aggregation's state of group `g` (at `b = g·W`) with row `r` (no nulls). */
+  const updates = (r: string) =>
+    aggs
       .map((a, k) => {
         switch (a.kind) {
           case "len":
           case "count":
-            return `A${k}[g]++;`
+            return `acc[b + ${2 * k}]++;`
           case "mean":
-            return `A${k}[g] += v${k}[r]; B${k}[g]++;`
+            return `acc[b + ${2 * k}] += v${k}[${r}]; acc[b + ${2 * k + 1}]++;`
           default:
-            return `A${k}[g] += v${k}[r];`
+            return `acc[b + ${2 * k}] += v${k}[${r}];`
         }
       })
       .join(" ")
+  const fused = (withSel: boolean): Fused => {
+    const head = aggs.map((_, k) => `const v${k} = v[${k}];`).join(" ")
     const row = withSel ? "const r = sel[i];" : "const r = i;"
-    return new Function("gids", "sel", "n", "A", "B", "v", `"use strict"; ${head} for (let i = 0; i < n; i++) { const g = gids[i]; ${row} ${body} }`) as Fused
+    return new Function("gids", "sel", "n", "acc", "v", `"use strict"; ${head} for (let i = 0; i < n; i++) { const b = gids[i] * ${W}; ${row} ${updates("r")} }`) as Fused
   }
   let fusedAll: Fused | undefined
   let fusedSel: Fused | undefined
@@ -522,13 +512,13 @@ export const make = (
    * Carry of integer sums: lo (A) back below 2^32 in magnitude, the excess into hi (B, in units of 2^32); between
    * two carries at most 2^20 values of magnitude < 2^32 are added, so lo stays below 2^53 and every addition is exact.
    */
-  const carryInto = (A: Float64Array, B: Float64Array) => {
-    for (let g = 0; g < G; g++) {
-      const lo = A[g]!
+  const carryInto = (k: number) => {
+    for (let g = 0, at = 2 * k; g < G; g++, at += W) {
+      const lo = acc[at]!
       if (lo >= TWO32 || lo <= -TWO32) {
         const c = Math.trunc(lo / TWO32)
-        B[g] = B[g]! + c
-        A[g] = lo - c * TWO32
+        acc[at + 1] = acc[at + 1]! + c
+        acc[at] = lo - c * TWO32
       }
     }
   }
@@ -557,75 +547,49 @@ export const make = (
     if (n <= 1 << 20 && aggs.every((a, k) => a.kind === "len" || inputs[k]!.nullCount === 0)) {
       // no nulls: every aggregation in one pass over the rows (a loop generated for this table's aggregations)
       const loop = sel === undefined ? (fusedAll ??= fused(false)) : (fusedSel ??= fused(true))
-      loop(gids, sel, n, accA, accB, inputs.map((x) => x?.values))
-      for (let k = 0; k < aggs.length; k++) if (intSum[k]) carryInto(accA[k]!, accB[k]!)
+      loop(gids, sel, n, acc, inputs.map((x) => x?.values))
+      for (let k = 0; k < aggs.length; k++) if (intSum[k]) carryInto(k)
       return
     }
+    // nulls in an input: one loop per aggregation (states at acc[g·W + 2k], acc[g·W + 2k + 1])
     aggs.forEach((a, k) => {
-      const A = accA[k]!
-      const B = accB[k]!
+      const ao = 2 * k
       if (a.kind === "len") {
-        for (let i = 0; i < n; i++) A[gids[i]!]!++
+        for (let i = 0; i < n; i++) acc[gids[i]! * W + ao]!++
         return
       }
       const x = inputs[k]!
       const validity = x.nullCount === 0 ? null : x.validity
-      if (a.kind === "count") {
-        for (let i = 0; i < n; i++) {
-          const r = sel === undefined ? i : sel[i]!
-          if (validity === null || (validity[r >> 3]! & (1 << (r & 7))) !== 0) A[gids[i]!]!++
-        }
-        return
-      }
       const v = x.values as ArrayLike<number>
-      if (validity === null && a.kind === "mean") {
-        if (sel === undefined)
-          for (let i = 0; i < n; i++) {
-            const g = gids[i]!
-            A[g] = A[g]! + v[i]!
-            B[g]!++
-          }
-        else
-          for (let i = 0; i < n; i++) {
-            const g = gids[i]!
-            A[g] = A[g]! + v[sel[i]!]!
-            B[g]!++
-          }
-        return
-      }
-      if (validity === null && n <= 1 << 20) {
-        if (sel === undefined)
-          for (let i = 0; i < n; i++) {
-            const g = gids[i]!
-            A[g] = A[g]! + v[i]!
-          }
-        else
-          for (let i = 0; i < n; i++) {
-            const g = gids[i]!
-            A[g] = A[g]! + v[sel[i]!]!
-          }
-        if (intSum[k]) carryInto(A, B)
-        return
-      }
-      const carry = () => carryInto(A, B)
+      const carry = () => carryInto(k)
       for (let i = 0; i < n; i++) {
         const r = sel === undefined ? i : sel[i]!
         if (validity !== null && (validity[r >> 3]! & (1 << (r & 7))) === 0) continue
-        const g = gids[i]!
-        A[g] = A[g]! + v[r]!
-        if (a.kind === "mean") B[g]!++
-        else if (intSum[k] && (i & 0xfffff) === 0xfffff) carry()
+        const at = gids[i]! * W + ao
+        if (a.kind === "count") acc[at]!++
+        else {
+          acc[at] = acc[at]! + v[r]!
+          if (a.kind === "mean") acc[at + 1]!++
+          else if (intSum[k] && (i & 0xfffff) === 0xfffff) carry()
+        }
       }
       if (intSum[k]) carry()
     })
+  }
+
+  /** Aggregation k's a (which 0) or b (which 1) state of every group, as a column of G values. */
+  const states = (k: number, which: 0 | 1): Float64Array => {
+    const out = new Float64Array(G)
+    for (let g = 0, at = 2 * k + which; g < G; g++, at += W) out[g] = acc[at]!
+    return out
   }
 
   const partial: Direct["partial"] = (rows) => ({
     rows,
     groups: G,
     keys: keyColumns(),
-    a: accA.map((x) => x.slice(0, G)),
-    b: accB.map((x) => x.slice(0, G)),
+    a: aggs.map((_, k) => states(k, 0)),
+    b: aggs.map((_, k) => states(k, 1)),
     first: first.slice(0, G)
   })
 
@@ -653,16 +617,14 @@ export const make = (
       if (g >= G1 || pf[i]! < first[g]!) first[g] = pf[i]!
     }
     for (let k = 0; k < aggs.length; k++) {
-      const A = accA[k]!
-      const B = accB[k]!
       const pa = p.a[k]!
       const pb = p.b[k]!
       for (let i = 0; i < n; i++) {
-        const g = gids[i]!
-        A[g] = A[g]! + pa[i]!
-        B[g] = B[g]! + pb[i]!
+        const at = gids[i]! * W + 2 * k
+        acc[at] = acc[at]! + pa[i]!
+        acc[at + 1] = acc[at + 1]! + pb[i]!
       }
-      if (intSum[k]) carryInto(A, B)
+      if (intSum[k]) carryInto(k)
     }
   }
 
@@ -688,8 +650,8 @@ export const make = (
   const finish: Direct["finish"] = () => {
     const keyCols = keyColumns()
     const aggCols = aggs.map((a, k) => {
-      const A = accA[k]!
-      const B = accB[k]!
+      const A = states(k, 0)
+      const B = states(k, 1)
       if (a.kind === "len" || a.kind === "count") {
         const out = new BigInt64Array(G)
         for (let g = 0; g < G; g++) out[g] = BigInt(A[g]!)
@@ -711,7 +673,7 @@ export const make = (
         for (let g = 0; g < G; g++) out[g] = BigInt.asIntN(64, BigInt(B[g]!) * 4294967296n + BigInt(A[g]!))
         return C.make(DT.Int64, G, out, null)
       }
-      return C.make(DT.Float64, G, A.slice(0, G), null)
+      return C.make(DT.Float64, G, A, null)
     })
     if (!unordered) return { keys: keyCols, aggs: aggCols }
     // merged partials: groups in order of first appearance in the input
@@ -733,8 +695,7 @@ export const make = (
     shifts: ReadonlyArray<number>,
     termValues: ReadonlyArray<ArrayLike<number>>,
     termConstants: ReadonlyArray<number>,
-    A: ReadonlyArray<Float64Array>,
-    B: ReadonlyArray<Float64Array>,
+    acc: Float64Array,
     v: ReadonlyArray<ArrayLike<number>>
   ) => number
   const loops = new Map<string, Loop>()
@@ -757,7 +718,7 @@ export const make = (
     const head = [
       ...kinds.map((_, j) => `const kv${j} = keyValues[${j}], km${j} = keyMaps[${j}], kb${j} = keyBases[${j}], ks${j} = shifts[${j}], kl${j} = km${j}.length;`),
       ...ops.map((_, t) => `const tv${t} = termValues[${t}], tc${t} = termConstants[${t}];`),
-      ...aggs.map((_, k) => `const A${k} = A[${k}], B${k} = B[${k}], v${k} = v[${k}];`)
+      ...aggs.map((_, k) => `const v${k} = v[${k}];`)
     ].join(" ")
     const tests = ops.map((op, t) => `{ const x = tv${t}[i]; if (!(${TEST[op]("x", `tc${t}`)})) continue; }`).join(" ")
     const codes = kinds
@@ -769,21 +730,9 @@ export const make = (
       .join(" ")
     let idx = "c0"
     for (let j = 1; j < kinds.length; j++) idx = `((${idx} << ks${j}) | c${j})`
-    const body = aggs
-      .map((a, k) => {
-        switch (a.kind) {
-          case "len":
-          case "count":
-            return `A${k}[g]++;`
-          case "mean":
-            return `A${k}[g] += v${k}[i]; B${k}[g]++;`
-          default:
-            return `A${k}[g] += v${k}[i];`
-        }
-      })
-      .join(" ")
-    const src = `"use strict"; ${head} for (let i = 0; i < n; i++) { ${tests} ${codes} const g = table[${idx}]; if (g < 0) return i; ${body} } return n;`
-    f = new Function("n", "keyValues", "keyMaps", "keyBases", "table", "shifts", "termValues", "termConstants", "A", "B", "v", src) as Loop
+    const body = updates("i")
+    const src = `"use strict"; ${head} for (let i = 0; i < n; i++) { ${tests} ${codes} const g = table[${idx}]; if (g < 0) return i; const b = g * ${W}; ${body} } return n;`
+    f = new Function("n", "keyValues", "keyMaps", "keyBases", "table", "shifts", "termValues", "termConstants", "acc", "v", src) as Loop
     loops.set(key, f)
     return f
   }
@@ -834,11 +783,10 @@ export const make = (
       bits,
       termColumns.map((c) => c.values as ArrayLike<number>),
       terms.map((t) => t.value),
-      accA,
-      accB,
+      acc,
       inputs.map((x) => (x?.values ?? EMPTY) as ArrayLike<number>)
     )
-    for (let k = 0; k < aggs.length; k++) if (intSum[k]) carryInto(accA[k]!, accB[k]!)
+    for (let k = 0; k < aggs.length; k++) if (intSum[k]) carryInto(k)
     if (done < n) {
       // from the first row with a new key value or group on: the general path (it creates them)
       const rest = n - done
