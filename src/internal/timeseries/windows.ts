@@ -469,11 +469,12 @@ export const computeWindows = (axis: Axis, part: Partition, spec: WindowSpec, st
             s += k * e
             continue
           }
-        } else if (lo === b - 1) {
-          // Calendar steps, only the group's last row left: Polars (0.26) then jumps towards it with one
-          // `every * stride` step from the next start, the stride estimated with months as 31 days (never
-          // overshooting); with month-end clamping that can differ from stepping one month at a time (Jan 31 + 3mo
-          // is Apr 30, three single steps give Apr 28), so do exactly the same. Elsewhere it steps one at a time.
+        } else {
+          // Calendar steps past an empty window: Polars (0.26, `BoundsIter::get_stride` / `nth`) jumps towards the
+          // next row with one `every * stride` step from the next start, the stride estimated with months as 31
+          // days (never overshooting); with month-end clamping that can differ from stepping one month at a time
+          // (Jan 31 + 3mo is Apr 30, three single steps give Apr 28), so do exactly the same. A gap of at most
+          // `every + period` is stepped one window at a time.
           const next = addDuration(s, every, axis)
           const gap = t - next
           const eN = minUnits(every, axis)
