@@ -10,10 +10,11 @@
  * IPC stream back, transferring its ArrayBuffer (no copy). On a failure it stops claiming and posts the error
  * text; the main thread then decodes the tasks that came back missing itself.
  *
- * The streaming scan sends requests instead: one row group of a file by path. The worker opens the file as a
- * file-backed Blob (ranged reads: only that row group's column chunks are read), keeps the readers of the last few
- * files, and posts `{ id, ipc }` back (transferred), or `ipc: undefined` on a failure, after which the main thread
- * decodes that row group itself. `{ close: path }` frees a file's reader. Requests are handled in arrival order.
+ * The streaming scan sends requests instead: one row group of a file by path. The worker opens the file (its own
+ * descriptor, positional reads of the ranges parquet-wasm asks for: only that row group's column chunks are read),
+ * keeps the readers of the last few files, and posts `{ id, ipc }` back (transferred), or `ipc: undefined` on a failure, after which the main thread
+ * decodes that row group itself. `{ close: path }` frees a file's reader and closes its descriptor; `{ shutdown }`
+ * (before the thread is stopped) closes them all. Requests are handled in arrival order.
  * A request with `agg` (a fused group-by's task) is aggregated here by `stream/exec/partialAgg.ts` (imported on first
  * use, from the URL the request gives) and answered `{ id, rows }`; `{ flush: task }` hands the task's table over.
  *

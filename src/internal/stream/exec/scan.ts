@@ -5,7 +5,7 @@
  * columns only, applying the predicate and projection per batch; the consumer pulls, so a `head` downstream stops
  * the decoding after the row group that completes it. The scan's `limit` is applied as a streaming slice. Each file
  * is read by byte ranges (the footer, then each row group's selected column chunks: see `parquet/ranged.ts`), so memory
- * does not grow with the file's size. Files of at least `MIN_WORKER_BYTES` are decoded on a worker thread (one per
+ * does not grow with the file's size. Files of at least `MIN_WORKER_BYTES` are decoded on worker threads (two per
  * scan, `decoder.ts`) up to `AHEAD` row groups ahead of the consumer, and the decoded row groups pass through a
  * read-ahead buffer of `readAhead` (default 1), so decoding and I/O overlap the downstream work; below a `slice`/`head`
  * or with a scan limit there is neither (only the row groups needed are decoded). A group-by right above may take
