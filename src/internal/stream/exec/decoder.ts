@@ -15,6 +15,7 @@
  * answers `{ aggregated: rows }`; `flush(task)` at the end of the scan collects every worker's table.
  * @internal
  */
+import { availableParallelism } from "node:os"
 import { spawnWorker } from "../../parquet/spawn.ts"
 import * as W from "../../parquet/wasm.ts"
 import type { Partial } from "./directAgg.ts"
@@ -26,8 +27,11 @@ export const MIN_WORKER_BYTES = 8 * 1024 * 1024
 /** Row groups requested ahead of the one being consumed. */
 export const AHEAD = 3
 
-/** Decode threads per scan: two keep both cores of a small machine decoding while the calling thread aggregates. */
-export const WORKERS = 2
+/**
+ * Decode threads per scan: two (one per core of the 2-core machine bench/streaming.ts measures on; each adds its own
+ * heap and wasm memory to the peak RSS), one on a single-core machine.
+ */
+export const WORKERS = Math.max(1, Math.min(2, availableParallelism()))
 
 /** The module a worker loads to aggregate row groups (`partialAgg.ts`, or its build output). */
 const aggModuleUrl = (): string => new URL(import.meta.url.endsWith(".ts") ? "./partialAgg.ts" : "./partialAgg.js", import.meta.url).href
