@@ -99,7 +99,7 @@ export const frameOfIpc = (
   dictionary?: ReadonlyArray<string>
 ): Frame | undefined => frameOfIpcRows(Number(footer.raw.row_groups[g]!.num_rows), nodes, ipc, expect, dictionary)
 
-/** As `frameOfIpc`, given the row group's row count (on a worker thread, which has no footer). */
+/** As `frameOfIpc`, given the row group's row count instead of the footer. */
 export const frameOfIpcRows = (
   numRows: number,
   nodes: ReadonlyMap<string, PNode>,

@@ -10,10 +10,7 @@
  * from the in-memory verb in the last bits.
  * @internal
  */
-import * as A from "apache-arrow"
-import * as DT from "../../../Frame/DataType.ts"
 import type { DataType, Field } from "../../../Frame/DataType.ts"
-import * as Arrow from "../../arrow.ts"
 import type { Column } from "../../column.ts"
 import * as Direct from "./directAgg.ts"
 import * as Ffi from "./ffi.ts"
@@ -43,19 +40,11 @@ const tables = new Map<string, Direct.Direct>()
 let scratch: Int32Array = new Int32Array(0)
 
 /**
- * Accumulates one decoded row group (its Arrow IPC stream, `numRows` rows, its first row at input position
- * `base`) into the task's table; false when its columns do not match the task (the calling thread then takes the
- * row group through the general path).
- */
-export const accumulate = (ipc: Uint8Array, numRows: number, base: number, task: AggTask): boolean => {
-  const cols = columnsOf(ipc, numRows, task)
-  return cols !== undefined && accumulateColumns(cols, numRows, base, task)
-}
-
-/**
- * As `accumulate`, reading the decoded row group in place in parquet-wasm's memory through the Arrow C data
- * interface (`Table.intoFFI()`: `arrays` the record batch's `ArrowArray`, `schema` its `ArrowSchema`), so the
- * worker neither serializes it to IPC nor copies it; the views are used synchronously, before the stream is freed.
+ * Accumulates one decoded row group (`numRows` rows, its first row at input position `base`) into the task's table,
+ * reading it in place in parquet-wasm's memory through the Arrow C data interface (`Table.intoFFI()`: `arrays` the
+ * record batch's `ArrowArray`, `schema` its `ArrowSchema`), so the worker neither serializes it to IPC nor copies
+ * it; the views are used synchronously, before the stream is freed. False when its columns do not match the task
+ * (the worker then sends the IPC stream and the calling thread takes the row group through the general path).
  */
 export const accumulateFfi = (memory: ArrayBuffer, arrays: number, schema: number, numRows: number, base: number, task: AggTask): boolean => {
   const cols = Ffi.columns(memory, arrays, schema, task.expect, task.dictionary, numRows)
@@ -92,35 +81,6 @@ const accumulateColumns = (cols: ReadonlyMap<string, Column>, numRows: number, b
     base
   )
   return true
-}
-
-/** Arrow types the direct path reads as they come (the general path's Parquet-specific conversions never apply). */
-const PLAIN = new Set([A.Type.Int, A.Type.Float, A.Type.Utf8, A.Type.Dictionary])
-
-/**
- * The task's columns from a row group's IPC stream (one record batch), or undefined when the row count, a column's
- * presence or its dtype disagrees with `task.expect` (a Utf8 column of `task.dictionary` may come as Categorical).
- */
-const columnsOf = (ipc: Uint8Array, numRows: number, task: AggTask): Map<string, Column> | undefined => {
-  try {
-    const t = A.tableFromIPC(ipc)
-    if (t.numRows !== numRows || t.batches.length > 1) return undefined
-    const out = new Map<string, Column>()
-    for (const want of task.expect) {
-      const i = t.schema.fields.findIndex((f) => f.name === want.name)
-      if (i < 0 || !PLAIN.has(t.schema.fields[i]!.type.typeId)) return undefined
-      if (numRows === 0) continue
-      const c = Arrow.columnFromData(t.batches[0]!.data.children[i]!)
-      const fits =
-        DT.equals(c.dtype, want.dtype) ||
-        (c.dtype._tag === "Categorical" && want.dtype._tag === "Utf8" && task.dictionary?.includes(want.name) === true)
-      if (!fits || c.length !== numRows) return undefined
-      out.set(want.name, c)
-    }
-    return out
-  } catch {
-    return undefined
-  }
 }
 
 /** The task's table as a partial (undefined when this worker got none of its row groups); the table is dropped. */
