@@ -8,7 +8,7 @@
  * and Arrow data, a few MiB) start a full collection every row group or two, which took half of a worker's time in
  * the streaming bench; with it, one every few dozen. V8 reads the flag when an isolate is created, so it is set just
  * before our workers start and set back to V8's default (0, unset) once they are all online: other isolates of the
- * application keep the default.
+ * application keep the default. An application that sets the flag itself (command line, NODE_OPTIONS) keeps its value.
  * @internal
  */
 import { setFlagsFromString } from "node:v8"
@@ -21,7 +21,11 @@ const workerUrl = (): URL => new URL(import.meta.url.endsWith(".ts") ? "./worker
 
 let starting = 0
 
+/** The application set the flag itself (command line or NODE_OPTIONS): leave it alone. */
+const userSet = [...process.execArgv, process.env["NODE_OPTIONS"] ?? ""].some((a) => a.includes("initial-old-space-size"))
+
 const setInitialOldSpace = (mb: number) => {
+  if (userSet) return
   try {
     setFlagsFromString(`--initial-old-space-size=${mb}`)
   } catch {
