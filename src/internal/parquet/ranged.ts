@@ -40,10 +40,14 @@ export const readFooter = async (path: string): Promise<FileFooter> => {
   return { blob, size, footer: Meta.parseFooter(tail, size) }
 }
 
-/** A file opened for ranged row-group reads (the parquet-wasm reader must be freed with `close`). */
+/**
+ * A file opened for ranged row-group reads (the parquet-wasm reader must be freed with `close`). `read` decodes
+ * through the reader, or gives undefined once it is closed; `close` frees the reader after the reads in flight (a
+ * stream may be closed while a read it no longer waits for still runs).
+ */
 export interface RangedFile extends FileFooter {
-  readonly file: Awaited<ReturnType<W.ParquetWasm["ParquetFile"]["fromFile"]>>
   readonly nodes: ReadonlyMap<string, PNode>
+  readonly read: (o: { rowGroups: Array<number>; batchSize: number; columns?: Array<string> }) => Promise<Uint8Array | undefined>
   readonly close: () => void
 }
 
@@ -56,18 +60,30 @@ export const openReader = async (f: FileFooter): Promise<RangedFile | undefined>
   const pw = await W.instance()
   const file = await pw.ParquetFile.fromFile(f.blob)
   let closed = false
+  let active = 0
+  const free = () => {
+    try {
+      file.free()
+    } catch {
+      // already freed by a trap: nothing to release
+    }
+  }
   return {
     ...f,
-    file,
     nodes: nodesOf(f.footer),
+    read: async (o) => {
+      if (closed) return undefined
+      active++
+      try {
+        return (await file.read(o)).intoIPCStream()
+      } finally {
+        if (--active === 0 && closed) free()
+      }
+    },
     close: () => {
       if (closed) return
       closed = true
-      try {
-        file.free()
-      } catch {
-        // already freed by a trap: nothing to release
-      }
+      if (active === 0) free()
     }
   }
 }
@@ -143,7 +159,8 @@ export const readRowGroup = async (
       batchSize: Math.max(1, Math.min(numRows, 1 << 30))
     }
     if (columns !== undefined) opts.columns = [...columns]
-    return frameOfIpc(r.footer, r.nodes, g, (await r.file.read(opts)).intoIPCStream(), expect)
+    const ipc = await r.read(opts)
+    return ipc === undefined ? undefined : frameOfIpc(r.footer, r.nodes, g, ipc, expect)
   } catch (e) {
     W.discardIfTrapped(e)
     return undefined
