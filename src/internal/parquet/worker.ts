@@ -13,8 +13,8 @@
  * The streaming scan sends requests instead: one row group of a file by path. The worker opens the file (its own
  * descriptor, positional reads of the ranges parquet-wasm asks for: only that row group's column chunks are read),
  * keeps the readers of the last few files, and posts `{ id, ipc }` back (transferred), or `ipc: undefined` on a failure, after which the main thread
- * decodes that row group itself. `{ close: path }` frees a file's reader and closes its descriptor; `{ shutdown }`
- * (before the thread is stopped) closes them all. Requests are handled in arrival order.
+ * decodes that row group itself. `{ close: path }` frees a file's reader and closes its descriptor. Requests are
+ * handled in arrival order.
  * A request with `agg` (a fused group-by's task) is aggregated here by `stream/exec/partialAgg.ts` (imported on first
  * use, from the URL the request gives) and answered `{ id, rows }`; `{ flush: task }` hands the task's table over.
  *
@@ -118,14 +118,27 @@ const copy = (v: Uint8Array): Uint8Array<ArrayBuffer> => {
   return c
 }
 
-/** Blob-shaped view of the shared bytes (as `bytesBlob` in wasm.ts): ranged reads copy only their range. */
-const blobOf = (bytes: Uint8Array): Blob => {
-  const view = (s: number | undefined, e: number | undefined) => {
-    const v = bytes.subarray(s ?? 0, e ?? bytes.byteLength)
-    return { size: v.byteLength, type: "", arrayBuffer: async () => copy(v).buffer, bytes: async () => copy(v) }
-  }
-  return { ...view(0, bytes.byteLength), slice: (s?: number, e?: number) => view(s, e) } as unknown as Blob
+/**
+ * A Blob-shaped view of `size` bytes that `read(start, end)` returns as a fresh buffer: what parquet-wasm's async
+ * reader needs (`slice` with Blob's index rules, `arrayBuffer`, `bytes`).
+ */
+const rangeBlob = (size: number, read: (start: number, end: number) => Promise<ArrayBuffer>): Blob => {
+  const clamp = (x: number | undefined, len: number, dflt: number) => (x === undefined ? dflt : x < 0 ? Math.max(len + x, 0) : Math.min(x, len))
+  const view = (s: number, e: number): unknown => ({
+    size: e - s,
+    type: "",
+    slice: (a?: number, b?: number) => {
+      const from = clamp(a, e - s, 0)
+      return view(s + from, s + Math.max(from, clamp(b, e - s, e - s)))
+    },
+    arrayBuffer: () => read(s, e),
+    bytes: async () => new Uint8Array(await read(s, e))
+  })
+  return view(0, size) as Blob
 }
+
+/** Blob-shaped view of the shared bytes (as `bytesBlob` in wasm.ts): ranged reads copy only their range. */
+const blobOf = (bytes: Uint8Array): Blob => rangeBlob(bytes.byteLength, async (s, e) => copy(bytes.subarray(s, e)).buffer)
 
 const own = (u: Uint8Array): Uint8Array =>
   u.byteOffset === 0 && u.byteLength === u.buffer.byteLength && !(u.buffer instanceof SharedArrayBuffer) ? u : u.slice()
@@ -295,63 +308,43 @@ const hintedTail = (footer: Uint8Array, schema: A.Schema, dictionary: ReadonlyAr
 }
 
 /** A Blob-shaped view of `blob`'s first `keep` bytes followed by `tail` (ranged reads stitch the two). */
-const stitched = (blob: Blob, keep: number, tail: Uint8Array): Blob => {
-  const view = (s: number, e: number): unknown => ({
-    size: e - s,
-    type: "",
-    slice: (a?: number, b?: number) => view(s + (a ?? 0), s + Math.min(b ?? e - s, e - s)),
-    arrayBuffer: async () => {
-      if (e <= keep) return blob.slice(s, e).arrayBuffer()
-      const out = new Uint8Array(e - s)
-      if (s < keep) out.set(new Uint8Array(await blob.slice(s, keep).arrayBuffer()))
-      out.set(tail.subarray(Math.max(0, s - keep), e - keep), Math.max(0, keep - s))
-      return out.buffer
-    }
+const stitched = (blob: Blob, keep: number, tail: Uint8Array): Blob =>
+  rangeBlob(keep + tail.byteLength, async (s, e) => {
+    if (e <= keep) return blob.slice(s, e).arrayBuffer()
+    const out = new Uint8Array(e - s)
+    if (s < keep) out.set(new Uint8Array(await blob.slice(s, keep).arrayBuffer()))
+    out.set(tail.subarray(Math.max(0, s - keep), e - keep), Math.max(0, keep - s))
+    return out.buffer
   })
-  return view(0, keep + tail.byteLength) as Blob
-}
 
 /**
  * A Blob-shaped view of a file, read by positional `readSync` on this (worker) thread: parquet-wasm's async reader
  * asks for a few ranges per row group, and Node's file-backed Blob (`fs.openAsBlob`) took two to three times as long
- * to serve them as the decoding itself. The descriptor is this worker's: `close` (from `free`, or `shutdown`) closes it.
+ * to serve them as the decoding itself. The descriptor is this worker's: `close` (from `free`) closes it, and Node
+ * closes whatever a worker left open when it is terminated.
  */
 const fileBlob = (path: string): { readonly blob: Blob; readonly close: () => void } => {
   const fd = openSync(path, "r")
   let closed = false
-  try {
-    const size = fstatSync(fd).size
-    const clamp = (x: number | undefined, len: number, dflt: number) => (x === undefined ? dflt : x < 0 ? Math.max(len + x, 0) : Math.min(x, len))
-    const view = (s: number, e: number): unknown => ({
-      size: e - s,
-      type: "",
-      slice: (a?: number, b?: number) => {
-        const len = e - s
-        const from = clamp(a, len, 0)
-        const to = clamp(b, len, len)
-        return view(s + from, s + Math.max(from, to))
-      },
-      arrayBuffer: async () => {
-        const out = new Uint8Array(e - s)
-        let at = 0
-        while (at < out.byteLength) {
-          const n = readSync(fd, out, at, out.byteLength - at, s + at)
-          if (n === 0) throw new Error(`${path}: unexpected end of file at byte ${s + at}`)
-          at += n
-        }
-        return out.buffer
-      }
-    })
-    return {
-      blob: view(0, size) as Blob,
-      close: () => {
-        if (closed) return
-        closed = true
-        closeSync(fd)
-      }
-    }
-  } catch (e) {
+  const close = () => {
+    if (closed) return
+    closed = true
     closeSync(fd)
+  }
+  try {
+    const blob = rangeBlob(fstatSync(fd).size, async (s, e) => {
+      const out = new Uint8Array(e - s)
+      let at = 0
+      while (at < out.byteLength) {
+        const n = readSync(fd, out, at, out.byteLength - at, s + at)
+        if (n === 0) throw new Error(`${path}: unexpected end of file at byte ${s + at}`)
+        at += n
+      }
+      return out.buffer
+    })
+    return { blob, close }
+  } catch (e) {
+    close()
     throw e
   }
 }
@@ -476,15 +469,9 @@ const runFlush = async (m: Flush): Promise<void> => {
   }
 }
 
-port.on("message", (m: Job | Request | Flush | { readonly close: string } | { readonly shutdown: number }) => {
+port.on("message", (m: Job | Request | Flush | { readonly close: string }) => {
   if ("tasks" in m) {
     void runJob(m)
-    return
-  }
-  if ("shutdown" in m) {
-    // right away, not after the queued requests: close every descriptor, then the caller terminates this thread
-    for (const path of [...files.keys()]) free(path)
-    port.postMessage({ id: m.shutdown, closed: true })
     return
   }
   chain = chain.then(() => ("close" in m ? free(m.close) : "flush" in m ? runFlush(m) : runRequest(m)))

@@ -18,6 +18,9 @@ export const carrier = (p: Partial): Frame => {
   return f
 }
 
+/** An empty frame reporting `rows` input rows a worker aggregated into its own table (an empty partial). */
+export const aggregated = (rows: number): Frame => carrier({ rows, groups: 0, keys: [], a: [], b: [], first: new Float64Array(0) })
+
 /** The partial a batch carries, if it is a carrier. */
 export const carriedBy = (frame: object): Partial | undefined => carried.get(frame)
 

@@ -60,7 +60,7 @@ export interface Decoder {
    */
   readonly flush: (id: string) => Promise<ReadonlyArray<Partial | undefined> | undefined>
   readonly closeFile: (path: string) => void
-  /** Stops the workers: each closes its file descriptors first (or after 1 s, it is stopped anyway). */
+  /** Stops the workers (their open files are closed with them). */
   readonly terminate: () => Promise<void>
 }
 
@@ -111,17 +111,8 @@ const startWorker = (): One => {
     },
     dead: () => dead,
     terminate: async () => {
-      if (!dead) {
-        // the worker closes its descriptors (a thread's are not closed when it stops), then it is stopped
-        const id = next++
-        await new Promise<void>((resolve) => {
-          pending.set(id, () => resolve())
-          w.postMessage({ shutdown: id })
-          setTimeout(resolve, 1000).unref()
-        })
-      }
       failAll()
-      await w.terminate()
+      await w.terminate() // Node closes the descriptors the worker left open
     }
   }
 }

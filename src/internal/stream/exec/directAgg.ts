@@ -2,7 +2,9 @@
  * The streaming group-by's direct path, for the common shape "keys of strings or small integers, aggregations
  * `sum`/`count`/`len`/`mean` of numbers": one persistent hash table for the whole stream maps each row's key tuple
  * (per-stream key codes: `KeyDict` for Utf8, `IntCodes` for ≤ 32-bit integers) to a group id numbered in order of
- * first appearance, and each aggregation is accumulated row by row into per-group typed arrays. No per-batch
+ * first appearance, and each aggregation is accumulated row by row into per-group states (one Float64Array, a
+ * group's states side by side); a batch whose keys are dictionary codes or small integers, with no nulls, goes
+ * through one generated loop (`addWhere`: predicate, key codes, group lookup, aggregations). No per-batch
  * grouping, partial-state columns, merges or copies of the input: a fused filter's selected rows are read in
  * place (`sel`). Results equal the partial/merge path's (integer sums are exact: they are carried in two Float64
  * words, `hi · 2^32 + lo`; float sums and means add in row order, as the in-memory verb).
@@ -17,7 +19,6 @@ import * as DT from "../../../Frame/DataType.ts"
 import type { DataType } from "../../../Frame/DataType.ts"
 import * as C from "../../column.ts"
 import type { Column } from "../../column.ts"
-import type { KeyDict } from "./keyDict.ts"
 import * as Select from "./select.ts"
 import * as KD from "./keyDict.ts"
 
@@ -218,9 +219,6 @@ const intCodes = (): IntCodes => {
     table: () => (wide || dtab === undefined ? undefined : { table: dtab, base: dmin })
   }
 }
-
-/** Codes + 1 of a Utf8 key through its `KeyDict` (0 for null). */
-const utf8Codes = (d: KeyDict, col: Column, sel: Int32Array | undefined, out: Int32Array): void => d.encodeInto(col, sel, out)
 
 const TWO32 = 2 ** 32
 const EMPTY = new Float64Array(0)
@@ -523,7 +521,8 @@ export const make = (
     }
   }
 
-  const add: Direct["add"] = (keys, inputs, sel, n, base) => {
+  /** Each key's codes + 1 (0 for null) of the n rows (or of the rows `sel` lists) into `codes` (grown to n). */
+  const encodeKeys = (keys: ReadonlyArray<Column>, sel: Int32Array | undefined, n: number) => {
     if (gids.length < n) {
       gids = new Int32Array(n)
       codes = codes.map(() => new Int32Array(n))
@@ -532,9 +531,13 @@ export const make = (
     for (let j = 0; j < K; j++) {
       const out = codes[j]!.subarray(0, n)
       const e = enc[j]!
-      if ("utf8" in e) utf8Codes(e.utf8, keys[j]!, sel, out)
+      if ("utf8" in e) e.utf8.encodeInto(keys[j]!, sel, out)
       else e.int.encode(keys[j]!, sel, out)
     }
+  }
+
+  const add: Direct["add"] = (keys, inputs, sel, n, base) => {
+    encodeKeys(keys, sel, n)
     const at = base ?? seen
     if (at < seen) unordered = true
     G0 = G
@@ -596,17 +599,7 @@ export const make = (
   const merge: Direct["merge"] = (p) => {
     const n = p.groups
     if (n === 0) return
-    if (gids.length < n) {
-      gids = new Int32Array(n)
-      codes = codes.map(() => new Int32Array(n))
-      newAt = new Int32Array(n)
-    }
-    for (let j = 0; j < K; j++) {
-      const out = codes[j]!.subarray(0, n)
-      const e = enc[j]!
-      if ("utf8" in e) utf8Codes(e.utf8, p.keys[j]!, undefined, out)
-      else e.int.encode(p.keys[j]!, undefined, out)
-    }
+    encodeKeys(p.keys, undefined, n)
     const G1 = G
     G0 = G
     assign(n)
@@ -699,14 +692,6 @@ export const make = (
     v: ReadonlyArray<ArrayLike<number>>
   ) => number
   const loops = new Map<string, Loop>()
-  const TEST: Record<Select.Term["op"], (x: string, c: string) => string> = {
-    gt: (x, c) => `(${x} > ${c} || ${x} !== ${x})`,
-    gtEq: (x, c) => `(${x} >= ${c} || ${x} !== ${x})`,
-    lt: (x, c) => `${x} < ${c}`,
-    ltEq: (x, c) => `${x} <= ${c}`,
-    eq: (x, c) => `${x} === ${c}`,
-    neq: (x, c) => `${x} !== ${c}`
-  }
   /**
    * The loop for keys of the given kinds ("cat": dictionary codes through a map; "int": values through a direct
    * table) and comparisons; it returns the first row it cannot take (a new key value or group), or n.
@@ -720,7 +705,7 @@ export const make = (
       ...ops.map((_, t) => `const tv${t} = termValues[${t}], tc${t} = termConstants[${t}];`),
       ...aggs.map((_, k) => `const v${k} = v[${k}];`)
     ].join(" ")
-    const tests = ops.map((op, t) => `{ const x = tv${t}[i]; if (!(${TEST[op]("x", `tc${t}`)})) continue; }`).join(" ")
+    const tests = ops.map((op, t) => `{ const x = tv${t}[i]; if (!${Select.testSource(op, "x", `tc${t}`)}) continue; }`).join(" ")
     const codes = kinds
       .map((kind, j) =>
         kind === "cat"

@@ -302,7 +302,7 @@ const directKind = (a: AggPlan): Direct.DirectKind | undefined => {
  * The direct path's key dtypes and aggregations (`directAgg.ts`) when keys and aggregations allow it: `out` is
  * the group-by's output schema (its first `nKeys` fields are the keys).
  */
-export const directSpec = (
+const directSpec = (
   nKeys: number,
   plans: ReadonlyArray<AggPlan>,
   out: ReadonlyArray<Field>

@@ -177,18 +177,22 @@ export const make = (): KeyDict => {
     }
   }
 
-  const encodeInto = (col: Column, sel: Int32Array | undefined, out: Int32Array): void => {
+  /** Codes + base of a Utf8 or Categorical column's rows into `codes` (a null gets base − 1). */
+  const codesOf = (col: Column, sel: Int32Array | undefined, codes: Int32Array, base: number): Uint8Array | null => {
     const validity = col.nullCount === 0 ? null : col.validity
-    if (col.dtype._tag === "Categorical") lookup(col, validity, sel, out, 1)
-    else run(col.values as Uint8Array, col.offsets!, validity, sel, out, 1)
+    if (col.dtype._tag === "Categorical") lookup(col, validity, sel, codes, base)
+    else run(col.values as Uint8Array, col.offsets!, validity, sel, codes, base)
+    return validity
+  }
+
+  const encodeInto = (col: Column, sel: Int32Array | undefined, out: Int32Array): void => {
+    codesOf(col, sel, out, 1)
   }
 
   const encode = (col: Column, sel?: Int32Array): Column => {
-    const validity = col.nullCount === 0 ? null : col.validity
     const n = sel === undefined ? col.length : sel.length
     const codes = new Int32Array(n)
-    if (col.dtype._tag === "Categorical") lookup(col, validity, sel, codes, 0)
-    else run(col.values as Uint8Array, col.offsets!, validity, sel, codes, 0)
+    const validity = codesOf(col, sel, codes, 0)
     if (validity === null) return C.make(DT.Int32, n, codes, null)
     const out = new Uint8Array((n + 7) >> 3)
     for (let i = 0; i < n; i++) {

@@ -179,7 +179,7 @@ const parquetFile = (
                   // aggregated on a worker: an empty frame tells the group-by (and progress) how many rows
                   observer?.({ _tag: "WorkerDecode", path, rowGroup: g })
                   observer?.({ _tag: "WorkerAggregate", path, rowGroup: g, rows: ipc.aggregated })
-                  return Carrier.carrier({ rows: ipc.aggregated, groups: 0, keys: [], a: [], b: [], first: new Float64Array(0) })
+                  return Carrier.aggregated(ipc.aggregated)
                 }
                 const f = ipc === undefined ? undefined : Ranged.frameOfIpc(ranged.footer, ranged.nodes, g, ipc, readSchema, dictionary)
                 if (f !== undefined) {

@@ -6,14 +6,15 @@
  * drops, so rows with a null in a compared column are not selected. The
  * result equals the general path's (`evaluateColumns` then the mask's set bits): a JavaScript number compares
  * exactly with these dtypes, and NaN follows the engine's total order (NaN equals NaN and is greater than every
- * other value; a NaN literal is left to the general path).
+ * other value; a NaN literal is left to the general path). Each pass is a loop generated once per operator and
+ * element type (`testSource` gives the comparison, also used by the direct group-by's generated loop).
  * @internal
  */
 import type { BinaryOp, ExprNode } from "../../../Expr/Expr.ts"
 import type { Column } from "../../column.ts"
 import type { Frame } from "../../frame.ts"
 
-type Op = "eq" | "neq" | "lt" | "ltEq" | "gt" | "gtEq"
+export type Op = "eq" | "neq" | "lt" | "ltEq" | "gt" | "gtEq"
 
 const FLIP: Record<Op, Op> = { eq: "eq", neq: "neq", lt: "gt", ltEq: "gtEq", gt: "lt", gtEq: "ltEq" }
 const OPS = new Set<BinaryOp>(["eq", "neq", "lt", "ltEq", "gt", "gtEq"])
@@ -71,7 +72,7 @@ export const selectColumns = (
     if (c === undefined) return undefined
     if (!EXACT.has(c.dtype._tag)) return undefined
     const v = c.values as Float64Array | Int32Array
-    m = c.dtype._tag === "Float64" ? pass(v as Float64Array, t.op, t.value, sel, m, n, true) : pass(v, t.op, t.value, sel, m, n, false)
+    m = passFor(t.op, c.dtype._tag === "Float64")(v, t.value, sel, m, n)
     if (c.nullCount !== 0) m = dropNulls(c.validity!, sel, m)
   }
   return sel.subarray(0, m < 0 ? n : m)
@@ -87,58 +88,49 @@ const dropNulls = (validity: Uint8Array, sel: Int32Array, m: number): number => 
   return j
 }
 
+/**
+ * `x op c` as JavaScript source, in the engine's total order (NaN equals NaN and is above every other value; `c` is
+ * never NaN). Shared by the passes below and the direct group-by's generated loop (`directAgg.ts` `addWhere`).
+ */
+export const testSource = (op: Op, x: string, c: string): string => {
+  switch (op) {
+    case "gt":
+      return `(${x} > ${c} || ${x} !== ${x})`
+    case "gtEq":
+      return `(${x} >= ${c} || ${x} !== ${x})`
+    case "lt":
+      return `(${x} < ${c})`
+    case "ltEq":
+      return `(${x} <= ${c})`
+    case "eq":
+      return `(${x} === ${c})`
+    case "neq":
+      return `(${x} !== ${c})`
+  }
+}
+
 /** One comparison over all rows (m < 0) or over the first m selected rows, compacting `sel`; the new count. */
-const pass = (v: ArrayLike<number>, op: Op, c: number, sel: Int32Array, m: number, n: number, float: boolean): number => {
-  let j = 0
-  if (m < 0) {
-    switch (op) {
-      case "gt":
-        if (float) for (let i = 0; i < n; i++) (v[i]! > c || Number.isNaN(v[i]!)) && (sel[j++] = i)
-        else for (let i = 0; i < n; i++) v[i]! > c && (sel[j++] = i)
-        return j
-      case "gtEq":
-        if (float) for (let i = 0; i < n; i++) (v[i]! >= c || Number.isNaN(v[i]!)) && (sel[j++] = i)
-        else for (let i = 0; i < n; i++) v[i]! >= c && (sel[j++] = i)
-        return j
-      case "lt":
-        for (let i = 0; i < n; i++) v[i]! < c && (sel[j++] = i)
-        return j
-      case "ltEq":
-        for (let i = 0; i < n; i++) v[i]! <= c && (sel[j++] = i)
-        return j
-      case "eq":
-        for (let i = 0; i < n; i++) v[i]! === c && (sel[j++] = i)
-        return j
-      case "neq":
-        for (let i = 0; i < n; i++) v[i]! !== c && (sel[j++] = i)
-        return j
-    }
+type Pass = (v: ArrayLike<number>, c: number, sel: Int32Array, m: number, n: number) => number
+
+/** The generated pass of each operator and element type (so every loop sees one array type). */
+const passes = new Map<string, Pass>()
+
+const passFor = (op: Op, float: boolean): Pass => {
+  const key = `${op}${float ? "f" : "i"}`
+  let f = passes.get(key)
+  if (f === undefined) {
+    const test = testSource(op, "x", "c")
+    f = new Function(
+      "v",
+      "c",
+      "sel",
+      "m",
+      "n",
+      `"use strict"; let j = 0;
+       if (m < 0) { for (let i = 0; i < n; i++) { const x = v[i]; if ${test} sel[j++] = i } return j }
+       for (let k = 0; k < m; k++) { const i = sel[k]; const x = v[i]; if ${test} sel[j++] = i } return j`
+    ) as Pass
+    passes.set(key, f)
   }
-  for (let k = 0; k < m; k++) {
-    const i = sel[k]!
-    const x = v[i]!
-    let keep: boolean
-    switch (op) {
-      case "gt":
-        keep = x > c || Number.isNaN(x)
-        break
-      case "gtEq":
-        keep = x >= c || Number.isNaN(x)
-        break
-      case "lt":
-        keep = x < c
-        break
-      case "ltEq":
-        keep = x <= c
-        break
-      case "eq":
-        keep = x === c
-        break
-      case "neq":
-        keep = x !== c
-        break
-    }
-    if (keep) sel[j++] = i
-  }
-  return j
+  return f
 }
