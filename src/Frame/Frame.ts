@@ -22,7 +22,8 @@
  * @since 0.1.0
  */
 import type * as A from "apache-arrow"
-import { Console, Effect } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import type { Expr } from "../Expr/Expr.ts"
 import * as Arrow from "../internal/arrow.ts"

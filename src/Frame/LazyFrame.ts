@@ -30,8 +30,9 @@
  * `E` accumulates the typed errors of every verb and scan, `R` the services of the scans (`FileSystem`).
  * @since 0.1.0
  */
-import type { Effect as EffectT } from "effect"
-import { Effect, Effectable } from "effect"
+import type * as EffectT from "effect/Effect"
+import * as Effect from "effect/Effect"
+import * as Effectable from "effect/Effectable"
 import { dual } from "effect/Function"
 import type { PlatformError } from "effect/PlatformError"
 import { pipeArguments } from "effect/Pipeable"
@@ -55,7 +56,8 @@ import { optimize } from "../internal/plan/optimizer/index.ts"
 import { problemsOf, schemaOf, toError } from "../internal/plan/resolve.ts"
 import { collectStreaming, compile as compileStreaming, explainStreaming } from "../internal/stream/exec/index.ts"
 import { defaultOptions as streamDefaults } from "../internal/stream/exec/types.ts"
-import type { Sink, Stream } from "effect"
+import type * as Sink from "effect/Sink"
+import type * as Stream from "effect/Stream"
 import * as StreamM from "effect/Stream"
 import type { FileSystem } from "effect/FileSystem"
 import type { WriteCsvOptions } from "../internal/csv/options.ts"

@@ -3,7 +3,13 @@
  *
  * @since 0.1.0
  */
-import { BigDecimal, DateTime, Effect, Result, Schema, type SchemaAST, SchemaIssue } from "effect"
+import * as BigDecimal from "effect/BigDecimal"
+import * as DateTime from "effect/DateTime"
+import * as Effect from "effect/Effect"
+import * as Result from "effect/Result"
+import * as Schema from "effect/Schema"
+import type * as SchemaAST from "effect/SchemaAST"
+import * as SchemaIssue from "effect/SchemaIssue"
 import * as Build from "../internal/build.ts"
 import type { Column } from "../internal/column.ts"
 import * as F from "../internal/frame.ts"

@@ -11,7 +11,9 @@
  *
  * @since 0.1.0
  */
-import { Effect, FileSystem, Result } from "effect"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import * as Result from "effect/Result"
 import { dual } from "effect/Function"
 import type { PlatformError } from "effect/PlatformError"
 import type { SourceError } from "../Frame/Errors.ts"

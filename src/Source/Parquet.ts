@@ -9,7 +9,9 @@
  *
  * @since 0.1.0
  */
-import { Effect, Exit, FileSystem } from "effect"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as FileSystem from "effect/FileSystem"
 import type { PlatformError } from "effect/PlatformError"
 import type { SourceError } from "../Frame/Errors.ts"
 import type { Frame } from "../internal/frame.ts"

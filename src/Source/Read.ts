@@ -2,8 +2,11 @@
  * Reading a file of any supported format into one frame, the format detected from its bytes.
  * @since 0.1.0
  */
-import type { Effect, FileSystem, PlatformError } from "effect"
-import { Effect as E, Option } from "effect"
+import type * as Effect from "effect/Effect"
+import type * as FileSystem from "effect/FileSystem"
+import type * as PlatformError from "effect/PlatformError"
+import * as E from "effect/Effect"
+import * as Option from "effect/Option"
 import type { Frame } from "../Frame/Frame.ts"
 import { SourceError } from "../Frame/Errors.ts"
 import * as Stream from "../Stream/Stream.ts"

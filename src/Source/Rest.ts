@@ -13,7 +13,8 @@
  *
  * @since 0.2.0
  */
-import type { Schedule, Stream } from "effect"
+import type * as Schedule from "effect/Schedule"
+import type * as Stream from "effect/Stream"
 import type * as HttpClient from "effect/http/HttpClient"
 import type { InvalidArgument } from "../Frame/Errors.ts"
 import type { RowOf } from "../Frame/Rows.ts"

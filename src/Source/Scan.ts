@@ -11,7 +11,7 @@
  * are read `concurrency` at a time (default 4), and the rows come in path order.
  * @since 0.1.0
  */
-import type { FileSystem } from "effect"
+import type * as FileSystem from "effect/FileSystem"
 import type { PlatformError } from "effect/PlatformError"
 import type { DataType, Field } from "../Frame/DataType.ts"
 import type { SourceError } from "../Frame/Errors.ts"

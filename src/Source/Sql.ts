@@ -36,7 +36,8 @@
  *
  * @since 0.2.0
  */
-import type { Effect, Stream } from "effect"
+import type * as Effect from "effect/Effect"
+import type * as Stream from "effect/Stream"
 import { dual } from "effect/Function"
 import type { SqlClient } from "effect/sql/SqlClient"
 import type { DataType } from "../Frame/DataType.ts"

@@ -9,7 +9,9 @@
  * handle. See `docs/sources.md` (WebSocket).
  * @since 0.2.0
  */
-import type { Duration, Schedule, Stream } from "effect"
+import type * as Duration from "effect/Duration"
+import type * as Schedule from "effect/Schedule"
+import type * as Stream from "effect/Stream"
 import type * as Socket from "effect/socket/Socket"
 import type { RowOf } from "../Frame/Rows.ts"
 import type { Frame } from "../internal/frame.ts"

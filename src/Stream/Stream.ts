@@ -20,7 +20,17 @@
  * @since 0.1.0
  */
 import * as A from "apache-arrow"
-import { Cause, Effect, FileSystem, Option, Pull, PubSub, Queue, Scope, Semaphore, Sink, Stream } from "effect"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import * as Option from "effect/Option"
+import * as Pull from "effect/Pull"
+import * as PubSub from "effect/PubSub"
+import * as Queue from "effect/Queue"
+import * as Scope from "effect/Scope"
+import * as Semaphore from "effect/Semaphore"
+import * as Sink from "effect/Sink"
+import * as Stream from "effect/Stream"
 import type { PlatformError } from "effect/PlatformError"
 import { type Field, format as formatDtype } from "../Frame/DataType.ts"
 import { SourceError } from "../Frame/Errors.ts"

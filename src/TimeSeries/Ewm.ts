@@ -11,7 +11,7 @@
  * ```
  * @since 0.1.0
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type { EwmOptions } from "../Expr/Expr.ts"
 import { InvalidArgument } from "../Frame/Errors.ts"
 import { resolveAlpha } from "../internal/kernels/ewm.ts"

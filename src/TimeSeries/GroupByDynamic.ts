@@ -16,7 +16,7 @@
  * time zone, DST included (a "1d" window in New York lasts 23 or 25 hours on DST change days).
  * @since 0.1.0
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { col, type Expr, len } from "../Expr/Expr.ts"
 import * as DT from "../Frame/DataType.ts"
 import {

@@ -2,7 +2,7 @@
  * As-of joins (Polars `join_asof`, pandas `merge_asof`, DuckDB `ASOF JOIN`) and window joins (kdb+ `wj` / `wj1`).
  * @since 0.1.0
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import type { Expr } from "../Expr/Expr.ts"
 import * as DT from "../Frame/DataType.ts"

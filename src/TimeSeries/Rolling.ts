@@ -14,7 +14,7 @@
  * ```
  * @since 0.1.0
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type { Expr, ExprNode } from "../Expr/Expr.ts"
 import { outputName } from "../Expr/Expr.ts"
 import * as DT from "../Frame/DataType.ts"

@@ -12,7 +12,7 @@
  * ```
  * @since 0.1.0
  */
-import type { Effect } from "effect"
+import type * as Effect from "effect/Effect"
 import { col } from "../Expr/Expr.ts"
 import * as DT from "../Frame/DataType.ts"
 import type { DuplicateColumn } from "../Frame/Errors.ts"

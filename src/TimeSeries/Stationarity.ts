@@ -10,7 +10,7 @@
  * missing row fails with `InvalidArgument` (filter or fill the series first).
  * @since 0.1.0
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import * as DT from "../Frame/DataType.ts"
 import { type ColumnNotFound, ComputeError, InsufficientData, InvalidArgument, TypeMismatch } from "../Frame/Errors.ts"
 import * as C from "../internal/column.ts"

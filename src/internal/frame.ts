@@ -4,7 +4,7 @@
  * `contiguous` (memoized) and produce a single batch.
  * @internal
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import { NodeInspectSymbol } from "effect/Inspectable"
 import { pipeArguments } from "effect/Pipeable"

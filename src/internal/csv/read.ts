@@ -3,7 +3,7 @@
  * (bytes → field spans per column) and `convert.ts` (spans → typed columns). Returns a `Result`, never throws.
  * @internal
  */
-import { Result } from "effect"
+import * as Result from "effect/Result"
 import * as DT from "../../Frame/DataType.ts"
 import type { DataType } from "../../Frame/DataType.ts"
 import { SourceError } from "../../Frame/Errors.ts"

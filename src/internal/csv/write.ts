@@ -4,7 +4,7 @@
  * is quoted when it contains the delimiter, the quote or a line break, or when a string equals the null text).
  * @internal
  */
-import { Result } from "effect"
+import * as Result from "effect/Result"
 import type { DataType } from "../../Frame/DataType.ts"
 import * as DT from "../../Frame/DataType.ts"
 import { SourceError } from "../../Frame/Errors.ts"

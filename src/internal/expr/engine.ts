@@ -4,7 +4,7 @@
  * verbs built directly on them: `select`, `withColumns`, `filter`.
  * @internal
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { col, type Expr, type ExprNode, outputName } from "../../Expr/Expr.ts"
 import * as DT from "../../Frame/DataType.ts"
 import type { ColumnNotFound, ComputeError, ResolveErrors } from "../../Frame/Errors.ts"

@@ -3,7 +3,10 @@
  *
  * @since 0.2.0
  */
-import { Effect, Option, Result, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Result from "effect/Result"
+import * as Stream from "effect/Stream"
 import * as HttpClient from "effect/http/HttpClient"
 import { HttpClientError, InvalidUrlError } from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"

@@ -5,7 +5,8 @@
  *
  * @since 0.2.0
  */
-import { Duration, Schema } from "effect"
+import * as Duration from "effect/Duration"
+import * as Schema from "effect/Schema"
 import { HttpClientError } from "effect/http/HttpClientError"
 
 const HttpCause = Schema.instanceOf(HttpClientError)

@@ -5,7 +5,11 @@
  *
  * @since 0.2.0
  */
-import { Clock, Duration, Effect, Result, Schedule } from "effect"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Result from "effect/Result"
+import * as Schedule from "effect/Schedule"
 import type * as Headers from "effect/http/Headers"
 import type * as HttpClient from "effect/http/HttpClient"
 import { HttpClientError, StatusCodeError } from "effect/http/HttpClientError"

@@ -3,7 +3,10 @@
  *
  * @since 0.2.0
  */
-import type { Duration, Schedule, Schema, SchemaAST } from "effect"
+import type * as Duration from "effect/Duration"
+import type * as Schedule from "effect/Schedule"
+import type * as Schema from "effect/Schema"
+import type * as SchemaAST from "effect/SchemaAST"
 import type * as RateLimiter from "effect/persistence/RateLimiter"
 import type { DataType } from "../../Frame/DataType.ts"
 import type { RestRetryable } from "./restErrors.ts"

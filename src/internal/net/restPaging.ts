@@ -4,7 +4,8 @@
  *
  * @since 0.2.0
  */
-import { Duration, Result } from "effect"
+import * as Duration from "effect/Duration"
+import * as Result from "effect/Result"
 import * as Headers from "effect/http/Headers"
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
  * The typed error of the SQL source and sink, and how the source is named in it.
  * @internal
  */
-import { Redacted, Schema } from "effect"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
 import type { SqlClient } from "effect/sql/SqlClient"
 import { SqlError } from "effect/sql/SqlError"
 

@@ -14,7 +14,9 @@
  * Only effect's generic `SqlClient` / `Connection` are used; the SQL is PostgreSQL's.
  * @internal
  */
-import { Effect, Option, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
 import { SqlClient } from "effect/sql/SqlClient"
 import type { Connection } from "effect/sql/SqlConnection"
 import * as DT from "../../Frame/DataType.ts"

@@ -8,7 +8,8 @@
  * connection), and effect's generic `SqlClient` has no COPY either.
  * @internal
  */
-import { Effect, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
 import { SqlClient } from "effect/sql/SqlClient"
 import { isSqlError, type SqlError } from "effect/sql/SqlError"
 import * as DT from "../../Frame/DataType.ts"

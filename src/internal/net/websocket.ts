@@ -5,7 +5,17 @@
  * Frames by count (`maxRows`) and time (`maxDelay`).
  * @internal
  */
-import { Cause, Channel, Duration, Effect, Metric, Option, Pull, Result, Schedule, Scope, Stream } from "effect"
+import * as Cause from "effect/Cause"
+import * as Channel from "effect/Channel"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Metric from "effect/Metric"
+import * as Option from "effect/Option"
+import * as Pull from "effect/Pull"
+import * as Result from "effect/Result"
+import * as Schedule from "effect/Schedule"
+import * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import * as Socket from "effect/socket/Socket"
 import { fromDecoded, type RowOf } from "../../Frame/Rows.ts"
 import type * as F from "../frame.ts"

@@ -4,7 +4,7 @@
  * Effects are the two waits (`awaitRows`, `awaitSpace`), taken once per batch / per full buffer, never per row.
  * @internal
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type { Overflow, WebSocketError } from "./websocketModel.ts"
 
 /** What `offer` did with a chunk of rows. */

@@ -5,7 +5,9 @@
  * dropped, gaps recorded). Synchronous: no Effect per message.
  * @internal
  */
-import { Result, Schema, SchemaIssue } from "effect"
+import * as Result from "effect/Result"
+import * as Schema from "effect/Schema"
+import * as SchemaIssue from "effect/SchemaIssue"
 import type { DeadLetter, MutableStats, RowSchema, SequenceGap } from "./websocketModel.ts"
 
 /** The outcome of decoding one chunk. */

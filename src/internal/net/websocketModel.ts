@@ -3,7 +3,12 @@
  * metrics it updates. The public module `src/Source/WebSocket.ts` re-exports and documents them.
  * @internal
  */
-import { Duration, Effect, Metric, Schedule, Schema, type SchemaAST } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Metric from "effect/Metric"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import type * as SchemaAST from "effect/SchemaAST"
 import type { DataType } from "../../Frame/DataType.ts"
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -8,7 +8,9 @@
  * frame) runs once, and so do `Cache` nodes of one id (structurally equal subplans, see `commonSubplan`).
  * @internal
  */
-import { Context, Effect, FileSystem } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
 import { parquetMetadata, parquetSchema } from "hyparquet"
 import { Expr, type ExprNode } from "../../Expr/Expr.ts"
 import * as DT from "../../Frame/DataType.ts"

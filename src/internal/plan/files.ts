@@ -6,7 +6,8 @@
  * when the scan's metadata is read.
  * @internal
  */
-import { Effect, FileSystem } from "effect"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
 import * as DT from "../../Frame/DataType.ts"
 import type { Field } from "../../Frame/DataType.ts"
 import { SourceError } from "../../Frame/Errors.ts"

@@ -4,7 +4,7 @@
  * they rule out are never opened. It needs no I/O once the files are known, so `explain` shows its result too.
  * @internal
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { Expr, type ExprNode } from "../../Expr/Expr.ts"
 import * as DT from "../../Frame/DataType.ts"
 import type { Field } from "../../Frame/DataType.ts"

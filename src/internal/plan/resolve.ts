@@ -13,7 +13,7 @@
  * on a file's schema fails before the file is touched), then with the files' metadata.
  * @internal
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { Expr, type ExprNode, outputName } from "../../Expr/Expr.ts"
 import * as DT from "../../Frame/DataType.ts"
 import type { Field } from "../../Frame/DataType.ts"

@@ -4,7 +4,9 @@
  * @internal
  */
 import * as NodeStream from "@effect/platform-node/NodeStream"
-import { Effect, FileSystem, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import * as Stream from "effect/Stream"
 import type { PlatformError } from "effect/PlatformError"
 import * as zlib from "node:zlib"
 import { SourceError } from "../../Frame/Errors.ts"

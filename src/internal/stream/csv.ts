@@ -6,7 +6,11 @@
  * back to file coordinates (1-based line, byte offset in the decompressed data).
  * @internal
  */
-import { Cause, Effect, type Pull, Result, Stream } from "effect"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import type * as Pull from "effect/Pull"
+import * as Result from "effect/Result"
+import * as Stream from "effect/Stream"
 import type { DataType } from "../../Frame/DataType.ts"
 import { SourceError } from "../../Frame/Errors.ts"
 import type { ReadCsvOptions } from "../csv/options.ts"

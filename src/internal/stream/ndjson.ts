@@ -6,7 +6,10 @@
  * that does not fit, or an unknown field, is a `SourceError` naming its line.
  * @internal
  */
-import { Cause, Effect, type Pull, Stream } from "effect"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import type * as Pull from "effect/Pull"
+import * as Stream from "effect/Stream"
 import * as DT from "../../Frame/DataType.ts"
 import type { DataType, Field } from "../../Frame/DataType.ts"
 import { SourceError } from "../../Frame/Errors.ts"

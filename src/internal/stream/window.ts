@@ -3,7 +3,8 @@
  * is dropped. Shared by the CSV and NDJSON stream readers.
  * @internal
  */
-import { Effect, Pull } from "effect"
+import * as Effect from "effect/Effect"
+import * as Pull from "effect/Pull"
 
 export interface ByteWindow {
   /** The buffered bytes. */

@@ -3,7 +3,7 @@
  * as Polars `concat`.
  * @internal
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import * as DT from "../../Frame/DataType.ts"
 import type { DataType, Field } from "../../Frame/DataType.ts"
 import { DuplicateColumn, ShapeMismatch } from "../../Frame/Errors.ts"

@@ -2,7 +2,7 @@
  * The `groupBy(...).agg(...)` verb, as Polars `DataFrame.group_by(keys, maintain_order=True).agg(exprs)`.
  * @internal
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type { Expr } from "../../Expr/Expr.ts"
 import { DuplicateColumn } from "../../Frame/Errors.ts"
 import * as C from "../column.ts"

@@ -14,7 +14,7 @@
  * keeps every row once). No per-row objects.
  * @internal
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import * as DT from "../../Frame/DataType.ts"
 import type { DataType } from "../../Frame/DataType.ts"
 import { ColumnNotFound, DuplicateColumn, InvalidArgument, TypeMismatch } from "../../Frame/Errors.ts"

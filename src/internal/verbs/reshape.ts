@@ -3,7 +3,7 @@
  * list element).
  * @internal
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import * as DT from "../../Frame/DataType.ts"
 import type { DataType } from "../../Frame/DataType.ts"
 import { ColumnNotFound, DuplicateColumn, ShapeMismatch, TypeMismatch } from "../../Frame/Errors.ts"

@@ -2,7 +2,7 @@
  * `withRowIndex`: a UInt32 row number column prepended, as Polars `with_row_index` (batches kept).
  * @internal
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import * as DT from "../../Frame/DataType.ts"
 import { DuplicateColumn, InvalidArgument } from "../../Frame/Errors.ts"
 import * as C from "../column.ts"

@@ -2,7 +2,7 @@
  * `sample`: n rows or a fraction of them, with or without replacement, deterministic for a seed (splitmix32).
  * @internal
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { InvalidArgument } from "../../Frame/Errors.ts"
 import type { SampleOptions } from "../../Frame/Frame.ts"
 import * as C from "../column.ts"

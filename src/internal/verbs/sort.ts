@@ -2,7 +2,7 @@
  * The `sort` verb: a stable multi-key sort of every column, as Polars `DataFrame.sort(..., maintain_order=True)`.
  * @internal
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type { Expr } from "../../Expr/Expr.ts"
 import * as DT from "../../Frame/DataType.ts"
 import { ComputeError, TypeMismatch } from "../../Frame/Errors.ts"

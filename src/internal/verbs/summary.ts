@@ -3,7 +3,7 @@
  * `null_count`.
  * @internal
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import * as DT from "../../Frame/DataType.ts"
 import type { DataType } from "../../Frame/DataType.ts"
 import * as C from "../column.ts"

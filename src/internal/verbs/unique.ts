@@ -2,7 +2,7 @@
  * The `unique` verb: drops duplicate rows, as Polars `DataFrame.unique`.
  * @internal
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type { ColumnNotFound } from "../../Frame/Errors.ts"
 import * as C from "../column.ts"
 import type { Frame } from "../frame.ts"

@@ -3,7 +3,7 @@
  * expression engine, one Effect per batch.
  * @internal
  */
-import { Stream } from "effect"
+import * as Stream from "effect/Stream"
 import { Expr, type ExprNode } from "../../../Expr/Expr.ts"
 import * as Engine from "../../expr/engine.ts"
 import type { Batches } from "./types.ts"

@@ -31,7 +31,8 @@
  * dtypes are those of the in-memory verb (results are cast to them).
  * @internal
  */
-import { Effect, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
 import { Expr, type ExprNode, outputName } from "../../../Expr/Expr.ts"
 import * as DT from "../../../Frame/DataType.ts"
 import type { DataType, Field } from "../../../Frame/DataType.ts"

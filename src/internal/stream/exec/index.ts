@@ -9,7 +9,8 @@
  * `InvalidArgument` naming the node.
  * @internal
  */
-import { Effect, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
 import type { ExprNode } from "../../../Expr/Expr.ts"
 import { InvalidArgument } from "../../../Frame/Errors.ts"
 import * as F from "../../frame.ts"

@@ -6,7 +6,8 @@
  * unmatched rows: they do not stream (see `index.ts`).
  * @internal
  */
-import { Effect, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
 import type { JoinSpec } from "../../plan/logical.ts"
 import * as Verbs from "../../verbs/index.ts"
 import { concatFrames } from "./sort.ts"

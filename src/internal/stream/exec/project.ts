@@ -3,7 +3,7 @@
  * expression engine, and `drop`/`rename`, which only relabel columns (zero-copy).
  * @internal
  */
-import { Stream } from "effect"
+import * as Stream from "effect/Stream"
 import { Expr, type ExprNode } from "../../../Expr/Expr.ts"
 import * as Engine from "../../expr/engine.ts"
 import * as F from "../../frame.ts"

@@ -5,7 +5,7 @@
  * (`tail`) only the last `-offset` rows are kept while the input flows (bounded by `-offset` rows plus one batch).
  * @internal
  */
-import { Stream } from "effect"
+import * as Stream from "effect/Stream"
 import * as C from "../../column.ts"
 import * as F from "../../frame.ts"
 import type { Frame } from "../../frame.ts"

@@ -10,7 +10,9 @@
  * @internal
  */
 import * as A from "apache-arrow"
-import { Effect, FileSystem, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import * as Stream from "effect/Stream"
 import { Expr, type ExprNode } from "../../../Expr/Expr.ts"
 import * as DT from "../../../Frame/DataType.ts"
 import * as Arrow from "../../arrow.ts"

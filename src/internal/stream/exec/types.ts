@@ -4,7 +4,8 @@
  * kernels (never one Effect per row).
  * @internal
  */
-import { Context, type Stream } from "effect"
+import * as Context from "effect/Context"
+import type * as Stream from "effect/Stream"
 import type { Frame } from "../../frame.ts"
 
 /** A node's output: a pull-based stream of batches (errors and services are the plan's). */
