@@ -3,7 +3,9 @@
  * columns: id1 string of 100 values, id4 int, v1 int, v3 double, ts timestamp) generated with DuckDB under
  * `bench/data/streaming/<size>gb/` (gitignored), then scan → filter → groupBy → sinkParquet run by each engine in a
  * child process whose peak RSS (VmHWM from /proc/<pid>/status, sampled every 50 ms and read at the end) is reported:
- * - polaroid: `LazyFrame.sinkParquet` (streaming mode) under `node --max-old-space-size=512`;
+ * - polaroid: `LazyFrame.sinkParquet` (streaming mode) under `node --max-old-space-size=512`, from the built package
+ *   (the bench builds it first; the child imports `polaroid/Frame/LazyFrame`, `polaroid/Expr/Expr`,
+ *   `polaroid/Source/Scan`, `effect/Effect`, as an application that imports only what it uses);
  * - nodejs-polars: `pl.scanParquet(glob).filter(...).groupBy(...).agg(...).sinkParquet(...)` (its streaming engine),
  *   same node flags;
  * - DuckDB: `SET threads=2; SET memory_limit='1GB'; COPY (SELECT ... FROM read_parquet(glob) ...) TO ...`.
@@ -86,11 +88,13 @@ const child = async (engine: string, dir: string, out: string, query: string) =>
   const glob = path.join(dir, "*.parquet")
   if (query === "sink") return sinkChild(engine, glob, out)
   if (engine === "polaroid") {
+    // as an application loads it: the built package (npm run build), one module each
     const NodeServices = await import("@effect/platform-node/NodeServices")
-    const { Effect, pipe } = await import("effect")
-    const { col, len } = await import("../src/Expr/Expr.ts")
-    const LazyFrame = await import("../src/Frame/LazyFrame.ts")
-    const { scanParquet } = await import("../src/Source/Scan.ts")
+    const Effect = await import("effect/Effect")
+    const { pipe } = await import("effect/Function")
+    const { col, len } = await import("polaroid/Expr/Expr")
+    const LazyFrame = await import("polaroid/Frame/LazyFrame")
+    const { scanParquet } = await import("polaroid/Source/Scan")
     const q = pipe(
       scanParquet(glob),
       LazyFrame.filter(col("v3").gt(10)),
@@ -123,10 +127,11 @@ const child = async (engine: string, dir: string, out: string, query: string) =>
 const sinkChild = async (engine: string, glob: string, out: string) => {
   if (engine === "polaroid") {
     const NodeServices = await import("@effect/platform-node/NodeServices")
-    const { Effect, pipe } = await import("effect")
-    const { col } = await import("../src/Expr/Expr.ts")
-    const LazyFrame = await import("../src/Frame/LazyFrame.ts")
-    const { scanParquet } = await import("../src/Source/Scan.ts")
+    const Effect = await import("effect/Effect")
+    const { pipe } = await import("effect/Function")
+    const { col } = await import("polaroid/Expr/Expr")
+    const LazyFrame = await import("polaroid/Frame/LazyFrame")
+    const { scanParquet } = await import("polaroid/Source/Scan")
     const q = pipe(scanParquet(glob), LazyFrame.filter(col("v3").gt(50)), LazyFrame.select("id1", "id4", "v3", "ts"))
     const r = await Effect.runPromise(LazyFrame.sinkParquet(q, out).pipe(Effect.provide(NodeServices.layer)))
     return r.rows
@@ -308,6 +313,12 @@ if (process.argv.includes("--sink-memory-child")) {
   await generate(sizes)
   if (!process.argv.includes("--gen-only")) {
     const engines = (arg("--engines") ?? "polaroid,polars,duckdb").split(",")
+    if (engines.includes("polaroid")) {
+      // the polaroid child loads the built package (dist/), as an installed application would
+      const { spawnSync } = await import("node:child_process")
+      const tsc = spawnSync(path.join(here, "..", "node_modules", ".bin", "tsc"), ["-p", path.join(here, "..", "tsconfig.build.json")], { stdio: "inherit" })
+      if (tsc.status !== 0) throw new Error("npm run build failed")
+    }
     const load = os.loadavg().map((x) => x.toFixed(2)).join(", ")
     const results: Array<Run> = []
     const checks: Array<string> = []
