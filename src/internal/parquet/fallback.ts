@@ -11,7 +11,6 @@
  * @internal
  */
 import { parquetRead } from "hyparquet"
-import { compressors } from "hyparquet-compressors"
 import * as DT from "../../Frame/DataType.ts"
 import * as Bits from "../bitmap.ts"
 import * as B from "../build.ts"
@@ -179,6 +178,8 @@ export const readFallback = async (
         expected: "a file parquet-wasm can decode"
       })
   const names = nodes.map((n) => n.name)
+  // loaded on first use (its tables take ~10 ms to build; most reads never come here)
+  const { compressors } = await import("hyparquet-compressors")
   const batches: Array<{ length: number; columns: ReadonlyArray<Column> }> = []
   for (const g of rowGroups) {
     const rowStart = starts[g]!

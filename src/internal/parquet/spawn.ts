@@ -9,6 +9,9 @@
  * the streaming bench; with it, one every few dozen. V8 reads the flag when an isolate is created, so it is set just
  * before our workers start and set back to V8's default (0, unset) once they are all online: other isolates of the
  * application keep the default. An application that sets the flag itself (command line, NODE_OPTIONS) keeps its value.
+ * Changing a V8 flag costs a worker about 25 ms more to start (Node's built-in code cache no longer matches the
+ * flags), so workers that allocate little per row group (the streaming scan's aggregating workers, which read the
+ * decoded columns in place) start without it (`largeHeap: false`).
  * @internal
  */
 import { setFlagsFromString } from "node:v8"
@@ -33,8 +36,17 @@ const setInitialOldSpace = (mb: number) => {
   }
 }
 
-/** A new decode worker (not unref'd; the caller manages its lifetime). */
-export const spawnWorker = (): Worker => {
+/**
+ * A new decode worker (not unref'd; the caller manages its lifetime). `preload`: the URL of a module the worker
+ * imports as soon as it starts (the streaming scan's `partialAgg.ts`, so its first row group does not wait for it).
+ * `largeHeap` (default true): start it with the larger initial old generation (see the module's comment).
+ */
+export const spawnWorker = (options?: { readonly preload?: string | undefined; readonly largeHeap?: boolean | undefined }): Worker => {
+  const create = () =>
+    new Worker(workerUrl(), {
+      workerData: { wasmUrl: import.meta.resolve("parquet-wasm/esm/parquet_wasm.js"), module: W.compiledModule(), preload: options?.preload }
+    })
+  if (options?.largeHeap === false) return create()
   if (starting++ === 0) setInitialOldSpace(WORKER_INITIAL_OLD_SPACE_MB)
   let counted = true
   const started = () => {
@@ -42,9 +54,7 @@ export const spawnWorker = (): Worker => {
     counted = false
   }
   try {
-    const w = new Worker(workerUrl(), {
-      workerData: { wasmUrl: import.meta.resolve("parquet-wasm/esm/parquet_wasm.js"), module: W.compiledModule() }
-    })
+    const w = create()
     w.once("online", started)
     w.once("error", started)
     w.once("exit", started)

@@ -18,23 +18,24 @@
  * A request with `agg` (a fused group-by's task) is aggregated here by `stream/exec/partialAgg.ts` (imported on first
  * use, from the URL the request gives) and answered `{ id, rows }`; `{ flush: task }` hands the task's table over.
  *
- * A request may name Utf8 columns to decode as dictionaries (`dictionary`): their values then come as Arrow
- * `Dictionary<Int32, Utf8>` (the row group's dictionary page and its indices) instead of one string per row. arrow-rs
- * (parquet-wasm) keeps dictionaries only when the file's `ARROW:schema` metadata asks for them, and parquet-wasm has
- * no option to pass a schema, so the reader is opened over a view of the file whose footer carries that metadata:
- * the bytes before the footer are the file's own (column chunk offsets stay valid), the footer is the file's
- * Thrift `FileMetaData` with a `key_value_metadata` field (id 5, written in the compact protocol's long form) holding
- * the schema arrow-rs inferred, with the named columns' type changed to a dictionary. A file whose footer already
- * has key-value metadata, or where any of this fails, is read without the hint.
+ * A request may carry a dictionary hint (`hint`, built by the calling thread: `hint.ts`) so that Utf8 columns come as
+ * Arrow `Dictionary<Int32, Utf8>` (the row group's dictionary page and its indices) instead of one string per row.
+ * arrow-rs (parquet-wasm) keeps dictionaries only when the file's `ARROW:schema` metadata asks for them, and
+ * parquet-wasm has no option to pass a schema, so the reader is opened over a view of the file whose footer carries
+ * that metadata: the bytes before the footer are the file's own (column chunk offsets stay valid), the footer is
+ * the file's Thrift `FileMetaData` with a `key_value_metadata` field (id 5, written in the compact protocol's long
+ * form) holding the hint. A file whose footer already has key-value metadata, or where any of this fails, is read
+ * without the hint. This module imports no Arrow library (it starts faster without one).
  * @internal
  */
-import * as A from "apache-arrow"
 import { closeSync, fstatSync, openSync, readSync } from "node:fs"
 import { parentPort, workerData } from "node:worker_threads"
 
 interface Init {
   readonly wasmUrl: string
   readonly module: object
+  /** The aggregation module's URL, imported at once (see `spawn.ts`). */
+  readonly preload?: string | undefined
 }
 
 interface Job {
@@ -57,8 +58,8 @@ interface Request {
   readonly rowGroup: number
   readonly batchSize: number
   readonly columns: ReadonlyArray<string> | undefined
-  /** Utf8 columns to decode as Arrow dictionaries (see the module's comment). */
-  readonly dictionary?: ReadonlyArray<string> | undefined
+  /** The `ARROW:schema` value asking for dictionary-decoded Utf8 columns (see the module's comment). */
+  readonly hint?: string | undefined
   /**
    * Aggregate the decoded row group here (`stream/exec/partialAgg.ts`, loaded from `module`): the reply is then
    * `{ id, rows }`, or the IPC stream as usual when the module cannot take this row group. `base`: the input
@@ -110,6 +111,10 @@ if (port === null) throw new Error("parquet decode worker started outside a work
 const init = workerData as Init
 const pw = (await import(init.wasmUrl)) as Glue
 pw.initSync({ module: init.module })
+if (init.preload !== undefined) {
+  aggModule = import(init.preload) as Promise<AggModule>
+  aggModule.catch(() => undefined) // a request awaiting it gets the failure
+}
 
 /** A copy in fresh (unshared, unpooled) memory; `Buffer#slice` would return a view. */
 const copy = (v: Uint8Array): Uint8Array<ArrayBuffer> => {
@@ -281,19 +286,13 @@ const hasField = (b: Uint8Array, id: number): boolean => {
   return found
 }
 
-/** The file's tail (`FileMetaData` + length + magic) with an `ARROW:schema` entry, or undefined when it cannot. */
-const hintedTail = (footer: Uint8Array, schema: A.Schema, dictionary: ReadonlyArray<string>): Uint8Array | undefined => {
+/**
+ * The file's tail (`FileMetaData` + length + magic) with an `ARROW:schema` entry holding `hint` (base64, see
+ * `hint.ts`), or undefined when the footer already has key-value metadata or does not end as expected.
+ */
+const hintedTail = (footer: Uint8Array, hint: string): Uint8Array | undefined => {
   if (footer[footer.byteLength - 1] !== 0 || hasField(footer, 5)) return undefined
-  let changed = false
-  const fields = schema.fields.map((f, i) => {
-    if (!dictionary.includes(f.name) || f.type.typeId !== A.Type.Utf8) return f
-    changed = true
-    return new A.Field(f.name, new A.Dictionary(new A.Utf8(), new A.Int32(), i), f.nullable, f.metadata)
-  })
-  if (!changed) return undefined
-  const ipc = A.tableToIPC(new A.Table(new A.Schema(fields, schema.metadata)), "stream")
-  const length = new DataView(ipc.buffer, ipc.byteOffset, ipc.byteLength).getInt32(4, true)
-  const b64 = new TextEncoder().encode(Buffer.from(ipc.subarray(0, 8 + length)).toString("base64"))
+  const b64 = new TextEncoder().encode(hint)
   // field 5 (list, long form: type byte 0x09 then zigzag id 10), one struct element, KeyValue { 1: key, 2: value }
   const entry = [0x09, 0x0a, 0x1c, ...binaryField(new TextEncoder().encode("ARROW:schema")), ...binaryField(b64), 0x00]
   const meta = new Uint8Array(footer.byteLength + entry.length)
@@ -349,25 +348,22 @@ const fileBlob = (path: string): { readonly blob: Blob; readonly close: () => vo
   }
 }
 
-/** A reader of the file `blob`, with the dictionary hint when one applies. */
-const openFile = async (blob: Blob, dictionary: ReadonlyArray<string> | undefined): Promise<ReaderFile> => {
-  const plain = await pw.ParquetFile.fromFile(blob)
-  if (dictionary === undefined || dictionary.length === 0) return plain
-  try {
-    const size = blob.size
-    const last8 = new Uint8Array(await blob.slice(size - 8).arrayBuffer())
-    const length = new DataView(last8.buffer).getUint32(0, true)
-    const keep = size - 8 - length
-    const footer = new Uint8Array(await blob.slice(keep, size - 8).arrayBuffer())
-    const inferred = A.tableFromIPC((await plain.read({ rowGroups: [0], batchSize: 1, limit: 1 })).intoIPCStream()).schema
-    const tail = hintedTail(footer, inferred, dictionary)
-    if (tail === undefined) return plain
-    const hinted = await pw.ParquetFile.fromFile(stitched(blob, keep, tail))
-    plain.free()
-    return hinted
-  } catch {
-    return plain
+/** A reader of the file `blob`, with the dictionary hint when one is given and applies. */
+const openFile = async (blob: Blob, hint: string | undefined): Promise<ReaderFile> => {
+  if (hint !== undefined) {
+    try {
+      const size = blob.size
+      const last8 = new Uint8Array(await blob.slice(size - 8).arrayBuffer())
+      const length = new DataView(last8.buffer).getUint32(0, true)
+      const keep = size - 8 - length
+      const footer = new Uint8Array(await blob.slice(keep, size - 8).arrayBuffer())
+      const tail = hintedTail(footer, hint)
+      if (tail !== undefined) return await pw.ParquetFile.fromFile(stitched(blob, keep, tail))
+    } catch {
+      // read without the hint
+    }
   }
+  return pw.ParquetFile.fromFile(blob)
 }
 
 interface OpenFile {
@@ -401,16 +397,15 @@ const free = (path: string): void => {
 }
 
 /** The reader of `path` with the given hint: the open one, or a new one (the oldest of more than 4 freed). */
-const readerFor = (path: string, dictionary: ReadonlyArray<string> | undefined): OpenFile => {
-  const hint = dictionary?.join("\0") ?? ""
+const readerFor = (path: string, hint: string | undefined): OpenFile => {
   let f = files.get(path)
-  if (f !== undefined && f.hint !== hint) {
+  if (f !== undefined && f.hint !== (hint ?? "")) {
     free(path)
     f = undefined
   }
   if (f === undefined) {
     const { blob, close } = fileBlob(path)
-    f = { hint, reader: openFile(blob, dictionary), close }
+    f = { hint: hint ?? "", reader: openFile(blob, hint), close }
     files.set(path, f)
     if (files.size > 4) free(files.keys().next().value!)
   }
@@ -419,7 +414,7 @@ const readerFor = (path: string, dictionary: ReadonlyArray<string> | undefined):
 
 const runRequest = async (m: Request): Promise<void> => {
   try {
-    const f = readerFor(m.path, m.dictionary)
+    const f = readerFor(m.path, m.hint)
     const o: { rowGroups: Array<number>; batchSize: number; columns?: Array<string> } = {
       rowGroups: [m.rowGroup],
       batchSize: m.batchSize

@@ -16,6 +16,7 @@
  * @internal
  */
 import { availableParallelism } from "node:os"
+import * as Hint from "../../parquet/hint.ts"
 import { spawnWorker } from "../../parquet/spawn.ts"
 import * as W from "../../parquet/wasm.ts"
 import type { Partial } from "./directAgg.ts"
@@ -26,6 +27,13 @@ export const MIN_WORKER_BYTES = 8 * 1024 * 1024
 
 /** Row groups requested ahead of the one being consumed. */
 export const AHEAD = 3
+
+/**
+ * Row groups requested ahead when the workers aggregate them (their answer is a row count, so nothing waits in
+ * memory): enough that a worker never waits for this thread between two row groups (with `AHEAD`, the two workers
+ * of bench/streaming.ts were idle ~15 % of the time).
+ */
+export const AHEAD_AGGREGATED = 8
 
 /**
  * Decode threads per scan: two (one per core of the 2-core machine bench/streaming.ts measures on; each adds its own
@@ -79,8 +87,8 @@ interface One {
   readonly terminate: () => Promise<void>
 }
 
-const startWorker = (): One => {
-  const w = spawnWorker()
+const startWorker = (largeHeap: boolean): One => {
+  const w = spawnWorker({ preload: aggModuleUrl(), largeHeap })
   w.unref()
   const pending = new Map<number, (r: Reply | undefined) => void>()
   let next = 0
@@ -119,19 +127,34 @@ const startWorker = (): One => {
 
 /**
  * A decoder on `threads` fresh worker threads (row groups go to them in turn), or undefined when none can start
- * (the scan then decodes in-thread).
+ * (the scan then decodes in-thread). `aggregating`: the scan's row groups are mostly aggregated on the workers.
  */
-export const make = async (threads: number = WORKERS): Promise<Decoder | undefined> => {
+export const make = async (threads: number = WORKERS, options?: { readonly aggregating?: boolean }): Promise<Decoder | undefined> => {
   try {
     await W.instance() // compiles the module once in this thread; the workers only instantiate it
-    const ws = Array.from({ length: Math.max(1, threads) }, startWorker)
+    // aggregating workers read the decoded columns in place and allocate little: the default heap (`spawn.ts`)
+    const ws = Array.from({ length: Math.max(1, threads) }, () => startWorker(options?.aggregating !== true))
     let turn = 0
+    // each file's dictionary hint (built here, once per file and columns: the workers do not load apache-arrow)
+    const hints = new Map<string, { readonly columns: string; readonly hint: Promise<string | undefined> }>()
+    const hintFor = (path: string, dictionary: ReadonlyArray<string> | undefined): Promise<string | undefined> | undefined => {
+      if (dictionary === undefined || dictionary.length === 0) return undefined
+      const columns = dictionary.join("\0")
+      let h = hints.get(path)
+      if (h === undefined || h.columns !== columns) {
+        h = { columns, hint: Hint.forFile(path, dictionary) }
+        hints.set(path, h)
+      }
+      return h.hint
+    }
     return {
       request: async (path, rowGroup, batchSize, columns, dictionary, agg) => {
+        const pending = hintFor(path, dictionary)
+        const hint = pending === undefined ? undefined : await pending
         const live = ws.filter((w) => !w.dead())
         if (live.length === 0) return undefined
         const a = agg === undefined ? undefined : { module: aggModuleUrl(), numRows: agg.numRows, base: agg.base, task: agg.task }
-        const r = await live[turn++ % live.length]!.post({ path, rowGroup, batchSize, columns, dictionary, agg: a })
+        const r = await live[turn++ % live.length]!.post({ path, rowGroup, batchSize, columns, hint, agg: a })
         return r === undefined ? undefined : r.rows !== undefined ? { aggregated: r.rows } : r.ipc
       },
       flush: async (id) => {
@@ -139,6 +162,7 @@ export const make = async (threads: number = WORKERS): Promise<Decoder | undefin
         return rs.some((r) => r === undefined || r.lost === true) ? undefined : rs.map((r) => r!.partial)
       },
       closeFile: (path) => {
+        hints.delete(path)
         for (const w of ws) w.send({ close: path })
       },
       terminate: async () => {

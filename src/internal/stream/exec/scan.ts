@@ -16,7 +16,10 @@
  * as carriers of their partials.
  * @internal
  */
-import { Effect, FileSystem, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import * as Stream from "effect/Stream"
+import { statSync } from "node:fs"
 import { Expr } from "../../../Expr/Expr.ts"
 import type { Field } from "../../../Frame/DataType.ts"
 import * as C from "../../column.ts"
@@ -100,6 +103,115 @@ const guard = <A>(path: string, f: () => A | Promise<A>) => Effect.tryPromise({ 
 
 type FileSource = Extract<Scan["source"], { _tag: "Parquet" }>
 
+/**
+ * A file opened for ranged reads ahead of its turn, with its row groups chosen and their worker requests: the next
+ * file's footer is read and its first row groups are requested while this file's last ones are decoded, so the
+ * workers do not wait at file boundaries.
+ */
+interface Prepared {
+  readonly path: string
+  readonly ranged: Ranged.RangedFile
+  readonly meta: ReturnType<typeof Meta.describeFooter>
+  /** The row groups read (after pruning) and the input position of each row group's first row. */
+  readonly groups: ReadonlyArray<number>
+  readonly rowBase: ReadonlyArray<number>
+  /** The input position after this file. */
+  readonly end: number
+  readonly worker: Decoder.Decoder | undefined
+  readonly requested: Map<number, Promise<Decoder.Decoded>>
+  /** Whether the workers aggregate this file's row groups (a fused group-by's task). */
+  readonly aggregating: boolean
+  /** Requests the k-th chosen row group from the workers (no-op without a worker, out of range, or asked before). */
+  readonly ask: (k: number) => void
+}
+
+/** The scan-wide state of the files' read-ahead (`Prepared`), by file index. */
+interface Lookahead {
+  readonly prepared: Map<number, Promise<Prepared | undefined>>
+  /** Starts preparing file i (its rows from input position `start`), once. */
+  readonly prepare: (i: number, start: number) => Promise<Prepared | undefined>
+  /** Closes what was prepared and not taken (the scan ended early, failed or was interrupted). */
+  readonly close: () => Promise<void>
+}
+
+const lookahead = (
+  s: Scan,
+  files: ReadonlyArray<ScanFile>,
+  fileColumns: ReadonlyArray<string> | undefined,
+  readSchema: ReadonlyArray<Field>,
+  decoder: (() => Promise<Decoder.Decoder | undefined>) | undefined,
+  dictionary: ReadonlyArray<string> | undefined,
+  agg: AggState | undefined
+): Lookahead => {
+  const prepared = new Map<number, Promise<Prepared | undefined>>()
+  const open = async (i: number, start: number): Promise<Prepared | undefined> => {
+    const path = files[i]!.path
+    if (decoder !== undefined) {
+      // a file for the workers: they start now, while this thread reads the footer (a worker takes ~0.1 s to start)
+      try {
+        if (statSync(path).size >= Decoder.MIN_WORKER_BYTES) void decoder()
+      } catch {
+        // the footer read reports it
+      }
+    }
+    // ranged reads (footer from the tail, then row groups); undefined → the whole file, with its precise errors
+    const ranged = await Ranged.open(path)
+    if (ranged === undefined) return undefined
+    const meta = Meta.describeFooter(ranged.footer)
+    const rowBase: Array<number> = []
+    let next = start
+    for (const rg of meta.rowGroups) {
+      rowBase.push(next)
+      next += rg.numRows
+    }
+    let groups = meta.rowGroups.map((_, g) => g)
+    if (s.predicate !== undefined) {
+      const names = new Set(meta.schema.map((f) => f.name))
+      const cs = conjuncts(s.predicate).filter((c) => [...refs(c)].every((n) => names.has(n)))
+      const r = resolveAll(meta.schema, cs, "row")
+      if (!("error" in r)) groups = groups.filter((g) => r.irs.every((ir) => mayMatch(ir, meta.rowGroups[g]!)))
+    }
+    // on the decode workers (when the scan has them and the file is large enough): row groups requested ahead
+    const worker = decoder !== undefined && ranged.size >= Decoder.MIN_WORKER_BYTES ? await decoder() : undefined
+    const requested = new Map<number, Promise<Decoder.Decoded>>()
+    // the workers aggregate too (a fused group-by's task) when every column it reads is one of this file's
+    const names = new Set(readSchema.map((f) => f.name))
+    const task: AggTask | undefined =
+      agg !== undefined && worker !== undefined && agg.spec.columns.every((n) => names.has(n))
+        ? { ...agg.spec.spec, id: agg.id, expect: readSchema, dictionary }
+        : undefined
+    const ask = (k: number) => {
+      const g = groups[k]
+      if (worker === undefined || g === undefined || requested.has(k)) return
+      const rows = meta.rowGroups[g]!.numRows
+      const a = task === undefined ? undefined : { task, numRows: rows, base: rowBase[g]! }
+      if (a !== undefined) agg!.used = true
+      requested.set(k, worker.request(path, g, Math.max(1, Math.min(rows, 1 << 30)), fileColumns, dictionary, a))
+    }
+    return { path, ranged, meta, groups, rowBase, end: next, worker, requested, aggregating: task !== undefined, ask }
+  }
+  return {
+    prepared,
+    prepare: (i, start) => {
+      let p = prepared.get(i)
+      if (p === undefined) {
+        p = i < files.length ? open(i, start) : Promise.resolve(undefined)
+        prepared.set(i, p)
+      }
+      return p
+    },
+    close: async () => {
+      const left = [...prepared.values()]
+      prepared.clear()
+      for (const p of await Promise.all(left)) {
+        if (p === undefined) continue
+        p.ranged.close()
+        p.worker?.closeFile(p.path)
+      }
+    }
+  }
+}
+
 /** One Parquet file as a stream of batches: one row group decoded per pull (ranged reads when possible). */
 const parquetFile = (
   s: Scan,
@@ -107,9 +219,10 @@ const parquetFile = (
   hive: ReadonlyArray<Field>,
   fileColumns: ReadonlyArray<string> | undefined,
   file: ScanFile,
+  index: number,
+  look: Lookahead,
   options: StreamOptions,
   defer: boolean,
-  decoder: (() => Promise<Decoder.Decoder | undefined>) | undefined,
   dictionary: ReadonlyArray<string> | undefined,
   agg: AggState | undefined
 ): Batches =>
@@ -117,53 +230,61 @@ const parquetFile = (
     Effect.gen(function* () {
       const fs = yield* FileSystem.FileSystem
       const path = file.path
-      // ranged reads (footer from the tail, then row groups); undefined → the whole file, with its precise errors
-      const ranged = yield* Effect.promise(() => Ranged.open(path))
+      const start = agg?.position ?? 0
+      const prep = yield* Effect.promise(() => look.prepare(index, start))
+      // this stream closes what it took (the scan's `close` what was prepared and not taken)
+      look.prepared.delete(index)
+      const ranged = prep?.ranged
       let whole: Uint8Array | undefined
       const bytesOf = Effect.suspend(() => (whole !== undefined ? Effect.succeed(whole) : Effect.map(fs.readFile(path), (b) => (whole = b))))
       const footer = ranged !== undefined ? ranged.footer : yield* Effect.flatMap(bytesOf, (b) => guard(path, () => Meta.readFooter(b)))
-      const meta = Meta.describeFooter(footer)
+      const meta = prep?.meta ?? Meta.describeFooter(footer)
       // input positions (the group-by orders its groups by them): this file's rows come after the previous files'
-      const rowBase: Array<number> = []
-      let nextRow = agg?.position ?? 0
-      for (const rg of meta.rowGroups) {
-        rowBase.push(nextRow)
-        nextRow += rg.numRows
+      let rowBase = prep?.rowBase
+      let end = prep?.end ?? start
+      if (rowBase === undefined) {
+        const rb: Array<number> = []
+        for (const rg of meta.rowGroups) {
+          rb.push(end)
+          end += rg.numRows
+        }
+        rowBase = rb
       }
-      if (agg !== undefined) agg.position = nextRow
+      if (agg !== undefined) agg.position = end
+      // the next file's footer is read once this file's first row group is in (not earlier: at the start of a scan
+      // this thread's time goes to starting the workers); its row groups are asked for when this file's last ones are
+      let next: Promise<Prepared | undefined> | undefined
+      const prefetch = () => (next ??= look.prepare(index + 1, end))
       const schema = src.schema!
       const readSchema = fileColumns === undefined ? schema : schema.filter((f) => fileColumns.includes(f.name))
       const bad = mismatch(path, "parquet", readSchema, meta.schema)
-      if (bad !== undefined) return yield* bad
-      let groups = meta.rowGroups.map((_, g) => g)
-      if (s.predicate !== undefined) {
-        const names = new Set(meta.schema.map((f) => f.name))
-        const cs = conjuncts(s.predicate).filter((c) => [...refs(c)].every((n) => names.has(n)))
-        const r = resolveAll(meta.schema, cs, "row")
-        if (!("error" in r)) groups = groups.filter((g) => r.irs.every((ir) => mayMatch(ir, meta.rowGroups[g]!)))
+      if (bad !== undefined) {
+        if (ranged !== undefined) {
+          ranged.close()
+          prep!.worker?.closeFile(path)
+        }
+        return yield* bad
       }
-      // on the decode worker (when the scan has one and the file is large enough): row groups requested ahead
-      const worker = ranged !== undefined && decoder !== undefined && ranged.size >= Decoder.MIN_WORKER_BYTES ? yield* Effect.promise(decoder) : undefined
+      let groups = prep?.groups
+      if (groups === undefined) {
+        let gs = meta.rowGroups.map((_, g) => g)
+        if (s.predicate !== undefined) {
+          const names = new Set(meta.schema.map((f) => f.name))
+          const cs = conjuncts(s.predicate).filter((c) => [...refs(c)].every((n) => names.has(n)))
+          const r = resolveAll(meta.schema, cs, "row")
+          if (!("error" in r)) gs = gs.filter((g) => r.irs.every((ir) => mayMatch(ir, meta.rowGroups[g]!)))
+        }
+        groups = gs
+      }
+      const worker = prep?.worker
+      const aggregating = prep?.aggregating === true
       const position = new Map(groups.map((g, k) => [g, k]))
-      const requested = new Map<number, Promise<Decoder.Decoded>>()
-      // the workers aggregate too (a fused group-by's task) when every column it reads is one of this file's
-      const names = new Set(readSchema.map((f) => f.name))
-      const task: AggTask | undefined =
-        agg !== undefined && worker !== undefined && agg.spec.columns.every((n) => names.has(n))
-          ? {
-              ...agg.spec.spec,
-              id: agg.id,
-              expect: readSchema,
-              dictionary
-            }
-          : undefined
+      const requested = prep?.requested ?? new Map<number, Promise<Decoder.Decoded>>()
+      const count = groups.length
+      /** Row group k of this file; past its end, of the next file (once its footer is read). */
       const ask = (k: number) => {
-        const g = groups[k]
-        if (worker === undefined || g === undefined || requested.has(k)) return
-        const rows = meta.rowGroups[g]!.numRows
-        const a = task === undefined ? undefined : { task, numRows: rows, base: rowBase[g]! }
-        if (a !== undefined) agg!.used = true
-        requested.set(k, worker.request(path, g, Math.max(1, Math.min(rows, 1 << 30)), fileColumns, dictionary, a))
+        if (k < count) prep?.ask(k)
+        else if (worker !== undefined) void prefetch().then((p) => p?.ask(k - count))
       }
       /** The ranged read of one row group, or undefined when it fails or disagrees (then the whole-file decoder). */
       const fast = (g: number, observer: ((e: StreamEvent) => void) | undefined) =>
@@ -172,9 +293,10 @@ const parquetFile = (
           : Effect.promise(async () => {
               const k = position.get(g)
               if (worker !== undefined && k !== undefined) {
-                for (let j = k; j <= k + Decoder.AHEAD; j++) ask(j)
+                for (let j = k, last = k + (aggregating ? Decoder.AHEAD_AGGREGATED : Decoder.AHEAD); j <= last; j++) ask(j)
                 const ipc = await requested.get(k)!
                 requested.delete(k)
+                prefetch()
                 if (ipc !== undefined && !(ipc instanceof Uint8Array)) {
                   // aggregated on a worker: an empty frame tells the group-by (and progress) how many rows
                   observer?.({ _tag: "WorkerDecode", path, rowGroup: g })
@@ -267,7 +389,7 @@ export const scanStream = (
         // one decode worker per scan (not below a slice or limit: it decodes ahead), terminated when the scan ends
         let decoder: Promise<Decoder.Decoder | undefined> | undefined
         const useWorker = s.limit === undefined && (options.readAhead ?? 1) > 0
-        const getDecoder = () => (decoder ??= Decoder.make())
+        const getDecoder = () => (decoder ??= Decoder.make(Decoder.WORKERS, { aggregating: aggState !== undefined }))
         // after the last file: the workers' group tables (when they aggregated), as carriers for the group-by
         const flushed = Stream.unwrap(
           Effect.gen(function* () {
@@ -279,10 +401,17 @@ export const scanStream = (
             return Stream.fromIterable(parts.flatMap((p) => (p === undefined ? [] : [Carrier.carrier(p)])))
           })
         )
-        return Stream.fromIterable(files).pipe(
-          Stream.flatMap((f) => parquetFile(s, src, hive, fileColumns, f, options, defer, useWorker ? getDecoder : undefined, dict, aggState)),
+        const readSchema = fileColumns === undefined ? schema : schema.filter((f) => fileColumns.includes(f.name))
+        const look = lookahead(s, files, fileColumns, readSchema, useWorker ? getDecoder : undefined, dict, aggState)
+        return Stream.fromIterable(files.map((f, i) => [f, i] as const)).pipe(
+          Stream.flatMap(([f, i]) => parquetFile(s, src, hive, fileColumns, f, i, look, options, defer, dict, aggState)),
           Stream.concat(flushed),
-          Stream.ensuring(Effect.promise(async () => (await decoder)?.terminate()))
+          Stream.ensuring(
+            Effect.promise(async () => {
+              await look.close()
+              await (await decoder)?.terminate()
+            })
+          )
         )
       })
     )

@@ -94,10 +94,11 @@ const dropNulls = (validity: Uint8Array, sel: Int32Array, m: number): number => 
  */
 export const testSource = (op: Op, x: string, c: string): string => {
   switch (op) {
+    // NaN fails every comparison, so `!(x <= c)` is `x > c || x is NaN`, with one comparison and no branch
     case "gt":
-      return `(${x} > ${c} || ${x} !== ${x})`
+      return `(!(${x} <= ${c}))`
     case "gtEq":
-      return `(${x} >= ${c} || ${x} !== ${x})`
+      return `(!(${x} < ${c}))`
     case "lt":
       return `(${x} < ${c})`
     case "ltEq":
@@ -106,6 +107,24 @@ export const testSource = (op: Op, x: string, c: string): string => {
       return `(${x} === ${c})`
     case "neq":
       return `(${x} !== ${c})`
+  }
+}
+
+/** `x op c` for one value, as {@link testSource}. */
+export const test = (op: Op, x: number, c: number): boolean => {
+  switch (op) {
+    case "gt":
+      return !(x <= c)
+    case "gtEq":
+      return !(x < c)
+    case "lt":
+      return x < c
+    case "ltEq":
+      return x <= c
+    case "eq":
+      return x === c
+    case "neq":
+      return x !== c
   }
 }
 
