@@ -2,13 +2,13 @@
  * The `ARROW:schema` hint of the streaming scan's decode workers (see `worker.ts`): arrow-rs (parquet-wasm) decodes
  * a Utf8 column as an Arrow `Dictionary<Int32, Utf8>` (the row group's dictionary page and its indices) only when
  * the file's `ARROW:schema` metadata asks for it. The hint is that metadata's value: the schema arrow-rs infers
- * for the file (parquet-wasm's `ParquetFile.schema()`), with the named Utf8 columns changed to dictionaries, as an
+ * for the file (parquet-wasm's `readSchema`), with the named Utf8 columns changed to dictionaries, as an
  * Arrow IPC schema message in base64 (as arrow-rs writes it). It is built here, on the calling thread, where
  * apache-arrow is loaded anyway: a worker then starts without importing it (a tenth of a second of its start-up).
  * @internal
  */
 import * as A from "apache-arrow"
-import { openAsBlob } from "node:fs"
+import { readFooter } from "./ranged.ts"
 import * as W from "./wasm.ts"
 
 /**
@@ -31,18 +31,18 @@ export const fromSchemaIpc = (schemaIpc: Uint8Array, dictionary: ReadonlyArray<s
 }
 
 /**
- * The hint for the Parquet file at `path` (its footer read and parsed by parquet-wasm on this thread), or undefined
+ * The hint for the Parquet file at `path` (its footer read by positional reads and given to parquet-wasm's
+ * `readSchema` as a file of its own: magic, metadata, length, magic; only the metadata is parsed), or undefined
  * when there is none or the file cannot be read (the worker then decodes without it, with the same values).
  */
 export const forFile = async (path: string, dictionary: ReadonlyArray<string>): Promise<string | undefined> => {
   try {
     const pw = await W.instance()
-    const file = await pw.ParquetFile.fromFile(await openAsBlob(path))
-    try {
-      return fromSchemaIpc(file.schema().intoIPCStream(), dictionary)
-    } finally {
-      file.free()
-    }
+    const { tail } = await readFooter(path)
+    const file = new Uint8Array(4 + tail.byteLength)
+    file.set([0x50, 0x41, 0x52, 0x31])
+    file.set(tail, 4)
+    return fromSchemaIpc(pw.readSchema(file).intoIPCStream(), dictionary)
   } catch {
     return undefined
   }

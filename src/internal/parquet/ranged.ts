@@ -1,12 +1,14 @@
 /**
- * Ranged reading of a Parquet file on disk: the footer from the file's tail (two small reads: the last 8 bytes,
- * then the Thrift metadata), and each row group's selected column chunks through parquet-wasm's async reader over
- * a file-backed `Blob` (`fs.openAsBlob`), so memory does not grow with the file's size. Shared by the lazy
- * streaming scan and `Stream.parquet`.
+ * Ranged reading of a Parquet file on disk: the footer from the file's tail (positional reads: the head magic, the
+ * last 8 bytes, then the Thrift metadata), and each row group's selected column chunks through parquet-wasm's async
+ * reader over a file-backed `Blob` (`fs.openAsBlob`), so memory does not grow with the file's size. The wasm reader
+ * is opened on the first row-group read (a scan whose row groups all go to the decode workers never opens it).
+ * Shared by the lazy streaming scan and `Stream.parquet`.
  * @internal
  */
 import * as A from "apache-arrow"
 import { openAsBlob } from "node:fs"
+import { open as openFile } from "node:fs/promises"
 import * as DT from "../../Frame/DataType.ts"
 import type { Field } from "../../Frame/DataType.ts"
 import * as F from "../frame.ts"
@@ -16,28 +18,41 @@ import * as Meta from "./meta.ts"
 import type { PNode } from "./schema.ts"
 import * as W from "./wasm.ts"
 
-/** A file's blob, size and parsed footer. */
+/** A file's path, size and parsed footer. */
 export interface FileFooter {
-  readonly blob: Blob
+  readonly path: string
   readonly size: number
   readonly footer: Meta.Footer
+  /** The file's last bytes: the Thrift `FileMetaData`, its length and the magic. */
+  readonly tail: Uint8Array
 }
 
-const slice = async (blob: Blob, start: number, end?: number): Promise<Uint8Array> =>
-  new Uint8Array(await blob.slice(start, end).arrayBuffer())
-
 /**
- * Opens a file and parses its footer by ranged reads (the head magic, the last 8 bytes, the metadata). Throws a
- * ParquetFailure with the same checks and messages as `Meta.readFooter` on the whole file.
+ * Reads a file's footer by positional reads (the head magic, the last 8 bytes, the metadata) and parses it. Throws
+ * a ParquetFailure with the same checks and messages as `Meta.readFooter` on the whole file.
  */
 export const readFooter = async (path: string): Promise<FileFooter> => {
-  const blob = await openAsBlob(path)
-  const size = blob.size
-  const head = await slice(blob, 0, Math.min(4, size))
-  const last8 = size >= 8 ? await slice(blob, size - 8) : head
-  Meta.checkMagicParts(head, last8, size)
-  const tail = await slice(blob, size - 8 - Meta.footerLength(last8))
-  return { blob, size, footer: Meta.parseFooter(tail, size) }
+  const h = await openFile(path, "r")
+  try {
+    const size = (await h.stat()).size
+    const at = async (start: number, length: number): Promise<Uint8Array> => {
+      const b = new Uint8Array(length)
+      let got = 0
+      while (got < length) {
+        const { bytesRead } = await h.read(b, got, length - got, start + got)
+        if (bytesRead === 0) break
+        got += bytesRead
+      }
+      return got === length ? b : b.slice(0, got)
+    }
+    const head = await at(0, Math.min(4, size))
+    const last8 = size >= 8 ? await at(size - 8, 8) : head
+    Meta.checkMagicParts(head, last8, size)
+    const tail = await at(size - 8 - Meta.footerLength(last8), Meta.footerLength(last8) + 8)
+    return { path, size, footer: Meta.parseFooter(tail, size), tail }
+  } finally {
+    await h.close()
+  }
 }
 
 /**
@@ -57,16 +72,22 @@ export interface RangedFile extends FileFooter {
  */
 export const openReader = async (f: FileFooter): Promise<RangedFile | undefined> => {
   if (f.footer.raw.schema.some((e) => e.type === "INT96")) return undefined
-  const pw = await W.instance()
-  const file = await pw.ParquetFile.fromFile(f.blob)
+  type Reader = Awaited<ReturnType<W.ParquetWasm["ParquetFile"]["fromFile"]>>
+  let file: Promise<Reader> | undefined
+  const reader = () => (file ??= W.instance().then(async (pw) => pw.ParquetFile.fromFile(await openAsBlob(f.path))))
   let closed = false
   let active = 0
   const free = () => {
-    try {
-      file.free()
-    } catch {
-      // already freed by a trap: nothing to release
-    }
+    file?.then(
+      (r) => {
+        try {
+          r.free()
+        } catch {
+          // already freed by a trap: nothing to release
+        }
+      },
+      () => undefined
+    )
   }
   return {
     ...f,
@@ -75,7 +96,7 @@ export const openReader = async (f: FileFooter): Promise<RangedFile | undefined>
       if (closed) return undefined
       active++
       try {
-        return (await file.read(o)).intoIPCStream()
+        return (await (await reader()).read(o)).intoIPCStream()
       } finally {
         if (--active === 0 && closed) free()
       }
