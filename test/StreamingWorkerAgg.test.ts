@@ -136,6 +136,59 @@ layer(NodeServices.layer)("streaming scan: aggregating decode workers", (it) => 
       fsSync.rmSync(dir, { recursive: true })
     }))
 
+  it.effect("several files: the next file's row groups are asked for ahead, the result equals collect, and files are closed on completion and interruption", () =>
+    Effect.gen(function* () {
+      // three files, each with keys first seen in it (the group order depends on the files' input positions)
+      const dir = fsSync.mkdtempSync(path.join(os.tmpdir(), "polaroid-workeragg-multi-"))
+      yield* Effect.promise(async () => {
+        const db = await DuckDBInstance.create(":memory:")
+        const c = await db.connect()
+        for (let f = 0; f < 3; f++)
+          await c.run(
+            `COPY (SELECT ${columnsSql.replace("'late-' || ((i // 1000) % 3)::VARCHAR", `'late-${f}-' || ((i // 1000) % 3)::VARCHAR`)} FROM range(${f * N}, ${(f + 1) * N}) t(i))
+             TO '${path.join(dir, `part-${f}.parquet`)}' (FORMAT parquet, ROW_GROUP_SIZE 100000)`
+          )
+        c.closeSync()
+      })
+      const q = pipe(
+        scanParquet(path.join(dir, "*.parquet")),
+        LazyFrame.filter(col("x").gt(0.25)),
+        LazyFrame.groupBy(["k", "g"]).agg(col("v").sum().alias("s"), col("x").mean().alias("m"), len().alias("n"))
+      )
+      // (the in-memory collect comes last: its parallel decoder keeps idle workers for a while)
+      const before = fds()
+      const events: Array<StreamEvent> = []
+      const streamed = yield* LazyFrame.collect(q, { streaming: true }).pipe(Effect.provideService(StreamObserver, (e) => events.push(e)))
+      assert.strictEqual(yield* settledFds(before), before)
+      // interrupted in the second file (its successor's footer read, row groups possibly asked for)
+      let aggregated = 0
+      const fiber = yield* Effect.forkChild(
+        LazyFrame.collect(q, { streaming: true }).pipe(
+          Effect.provideService(StreamObserver, (e) => {
+            if (e._tag === "WorkerAggregate") aggregated++
+          })
+        )
+      )
+      for (let i = 0; i < 1000 && aggregated < 25; i++) yield* sleep(5)
+      assert.isAtLeast(aggregated, 25)
+      yield* Fiber.interrupt(fiber)
+      assert.strictEqual(yield* settledFds(before), before)
+      const rowGroups = events.filter((e) => e._tag === "RowGroup").length
+      assert.strictEqual(rowGroups, 60)
+      assert.strictEqual(events.filter((e) => e._tag === "WorkerAggregate").length, rowGroups)
+      const memory = yield* LazyFrame.collect(q)
+      const a = Frame.toRows(streamed)
+      const b = Frame.toRows(memory)
+      assert.strictEqual(a.length, b.length)
+      assert.isAbove(a.length, 44 * 7) // the late keys of every file
+      for (let i = 0; i < a.length; i++) {
+        for (const key of ["k", "g", "s", "n"]) assert.strictEqual(a[i]![key], b[i]![key], `row ${i} ${key}`)
+        if (isNaNCell(b[i]!["m"])) assert.isTrue(isNaNCell(a[i]!["m"]))
+        else assert.closeTo(a[i]!["m"] as number, b[i]!["m"] as number, 1e-12)
+      }
+      fsSync.rmSync(dir, { recursive: true })
+    }))
+
   it.effect("the workers decode a Utf8 key as a dictionary through the footer hint, and decline it when the footer has key-value metadata", () =>
     Effect.gen(function* () {
       const { dir, plain, withKv } = yield* setup
