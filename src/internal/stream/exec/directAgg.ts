@@ -699,7 +699,25 @@ export const make = (
   ) => number
   /** The second pass: rows [from, m) into their groups' accumulators. */
   type Update = (from: number, m: number, acc: Float64Array, v: ReadonlyArray<ArrayLike<number>>, rowGroups: Int32Array) => void
-  const loops = new Map<string, Scan>()
+  /**
+   * The rows [from, n) the predicate keeps whose group is new (stopping at a key value without a code): each new
+   * group's direct-table index and first row into `missIdx`, `missRow` (in row order; the table entry marked -2 so a
+   * group is listed once); returns how many.
+   */
+  type Collect = (
+    from: number,
+    n: number,
+    keyValues: ReadonlyArray<ArrayLike<number>>,
+    keyMaps: ReadonlyArray<Int32Array>,
+    keyBases: ReadonlyArray<number>,
+    table: Int32Array,
+    shifts: ReadonlyArray<number>,
+    termValues: ReadonlyArray<ArrayLike<number>>,
+    termConstants: ReadonlyArray<number>,
+    missIdx: Int32Array,
+    missRow: Int32Array
+  ) => number
+  const loops = new Map<string, { readonly scan: Scan; readonly collect: Collect }>()
   /**
    * The first pass for keys of the given kinds ("cat": dictionary codes through a map; "int": values through a
    * direct table) and comparisons: a row the predicate rejects goes to the scratch group `sink`, without a branch on
@@ -708,7 +726,7 @@ export const make = (
    * makes it and goes on): making it in the loop, even on a path never taken, cost the common path half again (the
    * call keeps the typed arrays' lengths and data pointers from being hoisted out of the loop).
    */
-  const scanFor = (kinds: ReadonlyArray<"cat" | "int">, ops: ReadonlyArray<Select.Term["op"]>): Scan => {
+  const scanFor = (kinds: ReadonlyArray<"cat" | "int">, ops: ReadonlyArray<Select.Term["op"]>): { readonly scan: Scan; readonly collect: Collect } => {
     const key = `${kinds.join(",")}|${ops.join(",")}`
     let f = loops.get(key)
     if (f !== undefined) return f
@@ -717,21 +735,29 @@ export const make = (
       ...ops.map((_, t) => `const tv${t} = termValues[${t}], tc${t} = termConstants[${t}];`)
     ].join(" ")
     const keep = ops.length === 0 ? "" : ops.map((op, t) => Select.testSource(op, `tv${t}[i]`, `tc${t}`)).join(" && ")
-    const codes = kinds
-      .map((kind, j) =>
-        kind === "cat"
-          ? `const c${j} = km${j}[kv${j}[i]];`
-          : `const o${j} = kv${j}[i] - kb${j}; if (o${j} < 0 || o${j} >= kl${j}) return i; const c${j} = km${j}[o${j}] + 1; if (c${j} === 0) return i;`
-      )
-      .join(" ")
+    const codes = (miss: string) =>
+      kinds
+        .map((kind, j) =>
+          kind === "cat"
+            ? `const c${j} = km${j}[kv${j}[i]];`
+            : `const o${j} = kv${j}[i] - kb${j}; if (o${j} < 0 || o${j} >= kl${j}) ${miss} const c${j} = km${j}[o${j}] + 1; if (c${j} === 0) ${miss}`
+        )
+        .join(" ")
     let idx = "c0"
     for (let j = 1; j < kinds.length; j++) idx = `((${idx} << ks${j}) | c${j})`
     const put = ops.length === 0 ? "rowGroups[i] = g;" : `rowGroups[i] = ${keep} ? g : sink;`
-    const src = `"use strict"; ${head} for (let i = from; i < n; i++) { ${codes} const g = table[${idx}]; if (g < 0) return i; ${put} } return n;`
-    f = new Function("from", "n", "keyValues", "keyMaps", "keyBases", "table", "shifts", "termValues", "termConstants", "rowGroups", "sink", src) as Scan
+    const scan = `"use strict"; ${head} for (let i = from; i < n; i++) { ${codes("return i;")} const g = table[${idx}]; if (g < 0) return i; ${put} } return n;`
+    const collect = `"use strict"; ${head} let c = 0; for (let i = from; i < n; i++) { ${ops.length === 0 ? "" : `if (!(${keep})) continue;`} ${codes("break;")} const idx = ${idx}; if (table[idx] === -1) { table[idx] = -2; missIdx[c] = idx; missRow[c] = i; c++; } } return c;`
+    const args = ["from", "n", "keyValues", "keyMaps", "keyBases", "table", "shifts", "termValues", "termConstants"]
+    f = {
+      scan: new Function(...args, "rowGroups", "sink", scan) as Scan,
+      collect: new Function(...args, "missIdx", "missRow", collect) as Collect
+    }
     loops.set(key, f)
     return f
   }
+  let missIdx = new Int32Array(0)
+  let missRow = new Int32Array(0)
   let update: Update | undefined
   let rowGroups = new Int32Array(0)
   let encoded = new Int32Array(0)
@@ -795,7 +821,7 @@ export const make = (
     const at = base ?? seen
     if (at < seen) unordered = true
     if (rowGroups.length < n) rowGroups = new Int32Array(n)
-    const scan = scanFor(
+    const { scan, collect } = scanFor(
       kinds,
       terms.map((t) => t.op)
     )
@@ -808,18 +834,13 @@ export const make = (
       `"use strict"; ${aggs.map((_, k) => `const v${k} = v[${k}];`).join(" ")} for (let i = from; i < m; i++) { const b = rowGroups[i] * ${W}; ${updates("i")} }`
     ) as Update)
     const values = inputs.map((x) => (x?.values ?? EMPTY) as ArrayLike<number>)
-    /** Row m's key codes (+ 1) into `rowCodes`; false when an integer key's value has no code. */
-    const rowCodes = new Int32Array(K)
-    const codesOf = (m: number): boolean => {
+    /** Whether every integer key's value in row m has a code (a Categorical key's always has). */
+    const coded = (m: number): boolean => {
       for (let j = 0; j < K; j++) {
+        if (kinds[j] === "cat") continue
         const map = keyMaps[j]!
-        if (kinds[j] === "cat") rowCodes[j] = map[keyValues[j]![m]!]!
-        else {
-          const o = keyValues[j]![m]! - keyBases[j]!
-          const c = o >= 0 && o < map.length ? map[o]! + 1 : 0
-          if (c === 0) return false
-          rowCodes[j] = c
-        }
+        const o = keyValues[j]![m]! - keyBases[j]!
+        if (!(o >= 0 && o < map.length && map[o]! >= 0)) return false
       }
       return true
     }
@@ -840,22 +861,30 @@ export const make = (
       if (rejects(terms, termValues, m)) {
         rowGroups[m] = cap
         from = m + 1
-      } else if (codesOf(m)) {
-        // a new group
-        if (G === cap) {
-          flush(m)
-          grow()
+      } else if (coded(m)) {
+        // a new group: every group new in the rest of the batch made at once (in order of first appearance), so
+        // the loop stops once per batch rather than once per new group (every row group of a first batch)
+        if (missIdx.length < n) {
+          missIdx = new Int32Array(n)
+          missRow = new Int32Array(n)
         }
-        const g = G++
-        let idx = rowCodes[0]!
-        for (let j = 0; j < K; j++) {
-          keyStore[g * K + j] = rowCodes[j]!
-          if (j > 0) idx = (idx << bits[j]!) | rowCodes[j]!
+        const count = collect(m, n, keyValues, keyMaps, keyBases, direct!, bits, termValues, termConstants, missIdx, missRow)
+        for (let k = 0; k < count; k++) {
+          if (G === cap) {
+            flush(m)
+            grow()
+          }
+          const g = G++
+          // the key codes back from the direct-table index (mixed radix, key 0 in the high bits)
+          let x = missIdx[k]!
+          for (let j = K - 1; j > 0; j--) {
+            keyStore[g * K + j] = x & ((1 << bits[j]!) - 1)
+            x >>>= bits[j]!
+          }
+          keyStore[g * K] = x
+          direct![missIdx[k]!] = g
+          first[g] = at + missRow[k]!
         }
-        direct![idx] = g
-        first[g] = at + m
-        rowGroups[m] = g
-        from = m + 1
       } else {
         // an integer key value without a code: the rest of the batch's values coded, the direct table widened
         // (once per row: a second stop at the same row would mean the coding did not take, so the general path)
