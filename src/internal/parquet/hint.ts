@@ -8,7 +8,7 @@
  * @internal
  */
 import * as A from "apache-arrow"
-import { readFooter } from "./ranged.ts"
+import { readTail } from "./ranged.ts"
 import * as W from "./wasm.ts"
 
 /**
@@ -38,7 +38,7 @@ export const fromSchemaIpc = (schemaIpc: Uint8Array, dictionary: ReadonlyArray<s
 export const forFile = async (path: string, dictionary: ReadonlyArray<string>): Promise<string | undefined> => {
   try {
     const pw = await W.instance()
-    const { tail } = await readFooter(path)
+    const { tail } = await readTail(path)
     const file = new Uint8Array(4 + tail.byteLength)
     file.set([0x50, 0x41, 0x52, 0x31])
     file.set(tail, 4)

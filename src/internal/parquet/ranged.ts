@@ -28,10 +28,10 @@ export interface FileFooter {
 }
 
 /**
- * Reads a file's footer by positional reads (the head magic, the last 8 bytes, the metadata) and parses it. Throws
- * a ParquetFailure with the same checks and messages as `Meta.readFooter` on the whole file.
+ * A file's size and last bytes (the Thrift `FileMetaData`, its length and the magic) by positional reads (the head
+ * magic, the last 8 bytes, the metadata), with the magic checks of `Meta.readFooter` (throws a ParquetFailure).
  */
-export const readFooter = async (path: string): Promise<FileFooter> => {
+export const readTail = async (path: string): Promise<{ readonly size: number; readonly tail: Uint8Array }> => {
   const h = await openFile(path, "r")
   try {
     const size = (await h.stat()).size
@@ -48,11 +48,16 @@ export const readFooter = async (path: string): Promise<FileFooter> => {
     const head = await at(0, Math.min(4, size))
     const last8 = size >= 8 ? await at(size - 8, 8) : head
     Meta.checkMagicParts(head, last8, size)
-    const tail = await at(size - 8 - Meta.footerLength(last8), Meta.footerLength(last8) + 8)
-    return { path, size, footer: Meta.parseFooter(tail, size), tail }
+    return { size, tail: await at(size - 8 - Meta.footerLength(last8), Meta.footerLength(last8) + 8) }
   } finally {
     await h.close()
   }
+}
+
+/** A file's footer by {@link readTail}, parsed (throws a ParquetFailure with `Meta.readFooter`'s messages). */
+export const readFooter = async (path: string): Promise<FileFooter> => {
+  const { size, tail } = await readTail(path)
+  return { path, size, footer: Meta.parseFooter(tail, size), tail }
 }
 
 /**
