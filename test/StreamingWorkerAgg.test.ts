@@ -65,6 +65,22 @@ const settledFds = (want: number) =>
     return fds()
   })
 
+/** The streaming collect of `q` in a fiber, once the workers have aggregated `count` row groups (asserted). */
+const runUntilAggregated = <E, R>(q: LazyFrame.LazyFrame<E, R>, count: number) =>
+  Effect.gen(function* () {
+    let aggregated = 0
+    const fiber = yield* Effect.forkChild(
+      LazyFrame.collect(q, { streaming: true }).pipe(
+        Effect.provideService(StreamObserver, (e) => {
+          if (e._tag === "WorkerAggregate") aggregated++
+        })
+      )
+    )
+    for (let i = 0; i < 1000 && aggregated < count; i++) yield* sleep(5)
+    assert.isAtLeast(aggregated, count)
+    return fiber
+  })
+
 layer(NodeServices.layer)("streaming scan: aggregating decode workers", (it) => {
   it.effect("a fused filter → group-by is aggregated on the workers and equals collect, in first-appearance order", () =>
     Effect.gen(function* () {
@@ -116,16 +132,7 @@ layer(NodeServices.layer)("streaming scan: aggregating decode workers", (it) => 
       assert.isAbove(done.height, 0)
       assert.strictEqual(yield* settledFds(before), before)
       // interruption of a running query after some row groups were aggregated on the workers
-      let aggregated = 0
-      const fiber = yield* Effect.forkChild(
-        LazyFrame.collect(q, { streaming: true }).pipe(
-          Effect.provideService(StreamObserver, (e) => {
-            if (e._tag === "WorkerAggregate") aggregated++
-          })
-        )
-      )
-      for (let i = 0; i < 500 && aggregated < 3; i++) yield* sleep(5)
-      assert.isAtLeast(aggregated, 3)
+      const fiber = yield* runUntilAggregated(q, 3)
       assert.isAbove(fds(), before) // the workers have the file open
       yield* Fiber.interrupt(fiber)
       assert.strictEqual(yield* settledFds(before), before)
@@ -161,16 +168,7 @@ layer(NodeServices.layer)("streaming scan: aggregating decode workers", (it) => 
       const streamed = yield* LazyFrame.collect(q, { streaming: true }).pipe(Effect.provideService(StreamObserver, (e) => events.push(e)))
       assert.strictEqual(yield* settledFds(before), before)
       // interrupted in the second file (its successor's footer read, row groups possibly asked for)
-      let aggregated = 0
-      const fiber = yield* Effect.forkChild(
-        LazyFrame.collect(q, { streaming: true }).pipe(
-          Effect.provideService(StreamObserver, (e) => {
-            if (e._tag === "WorkerAggregate") aggregated++
-          })
-        )
-      )
-      for (let i = 0; i < 1000 && aggregated < 25; i++) yield* sleep(5)
-      assert.isAtLeast(aggregated, 25)
+      const fiber = yield* runUntilAggregated(q, 25)
       yield* Fiber.interrupt(fiber)
       assert.strictEqual(yield* settledFds(before), before)
       const rowGroups = events.filter((e) => e._tag === "RowGroup").length

@@ -270,6 +270,19 @@ export const mismatch = (path: string, format: "parquet" | "csv", expected: Read
   return undefined
 }
 
+/**
+ * The row groups of a file a scan reads: all, less those whose column statistics rule out the scan's predicate
+ * (the conjuncts over the file's columns; `mayMatch`).
+ */
+export const chosenRowGroups = (s: Scan, meta: ReturnType<typeof Meta.describeFooter>): ReadonlyArray<number> => {
+  const all = meta.rowGroups.map((_, g) => g)
+  if (s.predicate === undefined) return all
+  const names = new Set(meta.schema.map((f) => f.name))
+  const cs = conjuncts(s.predicate).filter((c) => [...refs(c)].every((n) => names.has(n)))
+  const r = resolveAll(meta.schema, cs, "row")
+  return "error" in r ? all : all.filter((g) => r.irs.every((ir) => mayMatch(ir, meta.rowGroups[g]!)))
+}
+
 const scanParquetFile = (ctx: FileCtx, file: ScanFile, limit: number | undefined): AnyEffect<Frame> =>
   Effect.gen(function* () {
     const { s, set, hive, fileColumns } = ctx
@@ -282,13 +295,7 @@ const scanParquetFile = (ctx: FileCtx, file: ScanFile, limit: number | undefined
     const readSchema = fileColumns === undefined ? ctx.schema : ctx.schema.filter((f) => fileColumns.includes(f.name))
     const bad = mismatch(path, "parquet", readSchema, meta.schema)
     if (bad !== undefined) return yield* bad
-    let groups = meta.rowGroups.map((_, g) => g)
-    if (s.predicate !== undefined) {
-      const names = new Set(meta.schema.map((f) => f.name))
-      const cs = conjuncts(s.predicate).filter((c) => [...refs(c)].every((n) => names.has(n)))
-      const r = resolveAll(meta.schema, cs, "row")
-      if (!("error" in r)) groups = groups.filter((g) => r.irs.every((ir) => mayMatch(ir, meta.rowGroups[g]!)))
-    }
+    const groups = chosenRowGroups(s, meta)
     const decode = (rowGroups: ReadonlyArray<number>): AnyEffect<Frame> =>
       rowGroups.length === 0
         ? Effect.succeed(emptyOf(readSchema))

@@ -684,7 +684,8 @@ export const make = (
    * The first pass over rows [from, n): each row's group into `rowGroups`; returns the first row it cannot take (a
    * key value without a code, or a new group), or n.
    */
-  type Scan = (
+  /** What both generated passes over rows [from, n) take: the key columns' values and codes, the table, the predicate. */
+  type Rows = [
     from: number,
     n: number,
     keyValues: ReadonlyArray<ArrayLike<number>>,
@@ -693,10 +694,9 @@ export const make = (
     table: Int32Array,
     shifts: ReadonlyArray<number>,
     termValues: ReadonlyArray<ArrayLike<number>>,
-    termConstants: ReadonlyArray<number>,
-    rowGroups: Int32Array,
-    sink: number
-  ) => number
+    termConstants: ReadonlyArray<number>
+  ]
+  type Scan = (...args: [...Rows, rowGroups: Int32Array, sink: number]) => number
   /** The second pass: rows [from, m) into their groups' accumulators. */
   type Update = (from: number, m: number, acc: Float64Array, v: ReadonlyArray<ArrayLike<number>>, rowGroups: Int32Array) => void
   /**
@@ -704,19 +704,7 @@ export const make = (
    * group's direct-table index and first row into `missIdx`, `missRow` (in row order; the table entry marked -2 so a
    * group is listed once); returns how many.
    */
-  type Collect = (
-    from: number,
-    n: number,
-    keyValues: ReadonlyArray<ArrayLike<number>>,
-    keyMaps: ReadonlyArray<Int32Array>,
-    keyBases: ReadonlyArray<number>,
-    table: Int32Array,
-    shifts: ReadonlyArray<number>,
-    termValues: ReadonlyArray<ArrayLike<number>>,
-    termConstants: ReadonlyArray<number>,
-    missIdx: Int32Array,
-    missRow: Int32Array
-  ) => number
+  type Collect = (...args: [...Rows, missIdx: Int32Array, missRow: Int32Array]) => number
   const loops = new Map<string, { readonly scan: Scan; readonly collect: Collect }>()
   /**
    * The first pass for keys of the given kinds ("cat": dictionary codes through a map; "int": values through a

@@ -24,18 +24,16 @@ import { Expr } from "../../../Expr/Expr.ts"
 import type { Field } from "../../../Frame/DataType.ts"
 import * as C from "../../column.ts"
 import * as Engine from "../../expr/engine.ts"
-import { resolveAll } from "../../expr/resolve.ts"
 import * as F from "../../frame.ts"
 import type { Frame } from "../../frame.ts"
 import { toSourceError } from "../../parquet/failure.ts"
 import * as Meta from "../../parquet/meta.ts"
 import * as Read from "../../parquet/read.ts"
 import * as Ranged from "../../parquet/ranged.ts"
-import { mismatch, pruneFiles, readColumns, withPartition } from "../../plan/execute.ts"
+import { chosenRowGroups, mismatch, pruneFiles, readColumns, withPartition } from "../../plan/execute.ts"
 import * as Files from "../../plan/files.ts"
 import type { ScanFile } from "../../plan/files.ts"
-import { conjuncts, refs, type Scan } from "../../plan/logical.ts"
-import { mayMatch } from "../../plan/prune.ts"
+import type { Scan } from "../../plan/logical.ts"
 import { emptyOf } from "../../plan/resolve.ts"
 import * as Decoder from "./decoder.ts"
 import * as Carrier from "./carrier.ts"
@@ -164,13 +162,7 @@ const lookahead = (
       rowBase.push(next)
       next += rg.numRows
     }
-    let groups = meta.rowGroups.map((_, g) => g)
-    if (s.predicate !== undefined) {
-      const names = new Set(meta.schema.map((f) => f.name))
-      const cs = conjuncts(s.predicate).filter((c) => [...refs(c)].every((n) => names.has(n)))
-      const r = resolveAll(meta.schema, cs, "row")
-      if (!("error" in r)) groups = groups.filter((g) => r.irs.every((ir) => mayMatch(ir, meta.rowGroups[g]!)))
-    }
+    const groups = chosenRowGroups(s, meta)
     // on the decode workers (when the scan has them and the file is large enough): row groups requested ahead
     const worker = decoder !== undefined && ranged.size >= Decoder.MIN_WORKER_BYTES ? await decoder() : undefined
     const requested = new Map<number, Promise<Decoder.Decoded>>()
@@ -265,17 +257,7 @@ const parquetFile = (
         }
         return yield* bad
       }
-      let groups = prep?.groups
-      if (groups === undefined) {
-        let gs = meta.rowGroups.map((_, g) => g)
-        if (s.predicate !== undefined) {
-          const names = new Set(meta.schema.map((f) => f.name))
-          const cs = conjuncts(s.predicate).filter((c) => [...refs(c)].every((n) => names.has(n)))
-          const r = resolveAll(meta.schema, cs, "row")
-          if (!("error" in r)) gs = gs.filter((g) => r.irs.every((ir) => mayMatch(ir, meta.rowGroups[g]!)))
-        }
-        groups = gs
-      }
+      const groups = prep?.groups ?? chosenRowGroups(s, meta)
       const worker = prep?.worker
       const aggregating = prep?.aggregating === true
       const position = new Map(groups.map((g, k) => [g, k]))
