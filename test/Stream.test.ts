@@ -26,6 +26,17 @@ const TRADE_COLS = ["time_ms", "price", "size", "exchange", "condition", "suspic
 
 const sleep = (ms: number) => Effect.promise(() => new Promise<void>((r) => setTimeout(r, ms)))
 const fds = () => fsSync.readdirSync("/proc/self/fd").length
+/** The open descriptor count once it has not changed for 50 ms (closes in flight have landed). */
+const stableFds = Effect.gen(function* () {
+  let last = fds()
+  for (let i = 0, same = 0; i < 200 && same < 5; i++) {
+    yield* sleep(10)
+    const now = fds()
+    same = now === last ? same + 1 : 0
+    last = now
+  }
+  return last
+})
 /** The open descriptor count once in-flight async closes (libuv, Blob reads) have landed: waits up to 1 s for `want`. */
 const settledFds = (want: number) =>
   Effect.gen(function* () {
@@ -473,9 +484,15 @@ layer(NodeServices.layer)("Stream.parquet by ranged reads", (it) => {
         assert.isAtMost(maxLead, 2 * readAhead, `readAhead ${readAhead}`)
         assert.isAtMost(produced, 8 + 2 * readAhead)
       }
-      const before = fds()
+      const before = yield* stableFds // (the last take's file handle closes asynchronously)
+      // completion and take: the file (read by positional reads through an open handle) is closed
+      yield* Stream.runDrain(S.parquet(p))
+      assert.strictEqual(yield* settledFds(before), before)
+      yield* Stream.runDrain(Stream.take(S.parquet(p), 1))
+      assert.strictEqual(yield* settledFds(before), before)
       const fiber = yield* Effect.forkChild(Stream.runForEach(S.parquet(p, { readAhead: 1 }), () => sleep(10)))
       yield* sleep(30)
+      assert.isAbove(fds(), before) // the file is open mid-read
       yield* Fiber.interrupt(fiber)
       assert.strictEqual(yield* settledFds(before), before)
     }))

@@ -1,19 +1,19 @@
 /**
  * Ranged reading of a Parquet file on disk: the footer from the file's tail (positional reads: the head magic, the
  * last 8 bytes, then the Thrift metadata), and each row group's selected column chunks through parquet-wasm's async
- * reader over a file-backed `Blob` (`fs.openAsBlob`), so memory does not grow with the file's size. The wasm reader
+ * reader over positional reads of the file (`blob.ts`), so memory does not grow with the file's size. The wasm reader
  * is opened on the first row-group read (a scan whose row groups all go to the decode workers never opens it).
  * Shared by the lazy streaming scan and `Stream.parquet`.
  * @internal
  */
 import * as A from "apache-arrow"
-import { openAsBlob } from "node:fs"
-import { open as openFile } from "node:fs/promises"
+import { type FileHandle, open as openFile } from "node:fs/promises"
 import * as DT from "../../Frame/DataType.ts"
 import type { Field } from "../../Frame/DataType.ts"
 import * as F from "../frame.ts"
 import type { Frame } from "../frame.ts"
 import { frameFromArrow } from "./arrow.ts"
+import { rangeBlob } from "./blob.ts"
 import * as Meta from "./meta.ts"
 import type { PNode } from "./schema.ts"
 import * as W from "./wasm.ts"
@@ -27,6 +27,18 @@ export interface FileFooter {
   readonly tail: Uint8Array
 }
 
+/** Bytes [start, end) of an open file (fewer at its end), in a fresh buffer. */
+const readRange = async (h: FileHandle, start: number, end: number): Promise<ArrayBuffer> => {
+  const b = new Uint8Array(end - start)
+  let got = 0
+  while (got < b.length) {
+    const { bytesRead } = await h.read(b, got, b.length - got, start + got)
+    if (bytesRead === 0) break
+    got += bytesRead
+  }
+  return (got === b.length ? b : b.slice(0, got)).buffer
+}
+
 /**
  * A file's size and last bytes (the Thrift `FileMetaData`, its length and the magic) by positional reads (the head
  * magic, the last 8 bytes, the metadata), with the magic checks of `Meta.readFooter` (throws a ParquetFailure).
@@ -35,16 +47,7 @@ export const readTail = async (path: string): Promise<{ readonly size: number; r
   const h = await openFile(path, "r")
   try {
     const size = (await h.stat()).size
-    const at = async (start: number, length: number): Promise<Uint8Array> => {
-      const b = new Uint8Array(length)
-      let got = 0
-      while (got < length) {
-        const { bytesRead } = await h.read(b, got, length - got, start + got)
-        if (bytesRead === 0) break
-        got += bytesRead
-      }
-      return got === length ? b : b.slice(0, got)
-    }
+    const at = async (start: number, length: number): Promise<Uint8Array> => new Uint8Array(await readRange(h, start, start + length))
     const head = await at(0, Math.min(4, size))
     const last8 = size >= 8 ? await at(size - 8, 8) : head
     Meta.checkMagicParts(head, last8, size)
@@ -79,9 +82,17 @@ export const openReader = async (f: FileFooter): Promise<RangedFile | undefined>
   if (f.footer.raw.schema.some((e) => e.type === "INT96")) return undefined
   type Reader = Awaited<ReturnType<W.ParquetWasm["ParquetFile"]["fromFile"]>>
   let file: Promise<Reader> | undefined
-  const reader = () => (file ??= W.instance().then(async (pw) => pw.ParquetFile.fromFile(await openAsBlob(f.path))))
+  let handle: Promise<FileHandle> | undefined
+  // parquet-wasm reads the ranges it needs through a Blob-shaped view of positional reads (Node's file-backed
+  // `fs.openAsBlob` took about twice as long over a whole file); the handle is closed with the reader
+  const reader = () =>
+    (file ??= W.instance().then(async (pw) => {
+      const h = await (handle = openFile(f.path, "r"))
+      return pw.ParquetFile.fromFile(rangeBlob(f.size, (s, e) => readRange(h, s, e)))
+    }))
   let closed = false
   let active = 0
+  // (only once no read is in flight: parquet-wasm must not see its range reads fail after it was freed)
   const free = () => {
     file?.then(
       (r) => {
@@ -91,6 +102,10 @@ export const openReader = async (f: FileFooter): Promise<RangedFile | undefined>
           // already freed by a trap: nothing to release
         }
       },
+      () => undefined
+    )
+    handle?.then(
+      (h) => h.close().catch(() => undefined),
       () => undefined
     )
   }

@@ -8,6 +8,7 @@
 import * as A from "apache-arrow"
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
+import { rangeBlob } from "./blob.ts"
 
 export type ParquetWasm = typeof import("parquet-wasm/esm")
 
@@ -93,18 +94,7 @@ const copy = (v: Uint8Array): Uint8Array<ArrayBuffer> => {
   return c
 }
 
-export const bytesBlob = (bytes: Uint8Array): Blob => {
-  const view = (s: number | undefined, e: number | undefined) => {
-    const v = bytes.subarray(s ?? 0, e ?? bytes.byteLength)
-    return {
-      size: v.byteLength,
-      type: "",
-      arrayBuffer: async () => copy(v).buffer,
-      bytes: async () => copy(v)
-    }
-  }
-  return { ...view(0, bytes.byteLength), slice: (s?: number, e?: number) => view(s, e) } as unknown as Blob
-}
+export const bytesBlob = (bytes: Uint8Array): Blob => rangeBlob(bytes.byteLength, async (s, e) => copy(bytes.subarray(s, e)).buffer)
 
 export const open = async (pw: ParquetWasm, bytes: Uint8Array): Promise<OpenFile> => {
   const file = await pw.ParquetFile.fromFile(bytesBlob(bytes))

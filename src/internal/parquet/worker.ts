@@ -1,7 +1,7 @@
 /**
  * Worker-thread script of the Parquet decoders: the parallel whole-file decoder (`parallel.ts`) and the streaming
- * scan's row-group decoder (`stream/exec/decoder.ts`). Runs from source (Node type stripping: erasable syntax only,
- * no relative imports) and from `dist/` as plain JavaScript.
+ * scan's row-group decoder (`stream/exec/decoder.ts`). Runs from source (Node type stripping: erasable syntax only;
+ * its one relative import, `blob.ts`, imports nothing) and from `dist/` as plain JavaScript.
  *
  * `workerData` carries the URL of parquet-wasm's ESM glue and the compiled `WebAssembly.Module` (compiled once in
  * the main thread, so a worker only instantiates it). Each message is a job: the file bytes in a
@@ -30,6 +30,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs"
 import { parentPort, workerData } from "node:worker_threads"
+import { rangeBlob } from "./blob.ts"
 
 interface Init {
   readonly wasmUrl: string
@@ -121,25 +122,6 @@ const copy = (v: Uint8Array): Uint8Array<ArrayBuffer> => {
   const c = new Uint8Array(v.byteLength)
   c.set(v)
   return c
-}
-
-/**
- * A Blob-shaped view of `size` bytes that `read(start, end)` returns as a fresh buffer: what parquet-wasm's async
- * reader needs (`slice` with Blob's index rules, `arrayBuffer`, `bytes`).
- */
-const rangeBlob = (size: number, read: (start: number, end: number) => Promise<ArrayBuffer>): Blob => {
-  const clamp = (x: number | undefined, len: number, dflt: number) => (x === undefined ? dflt : x < 0 ? Math.max(len + x, 0) : Math.min(x, len))
-  const view = (s: number, e: number): unknown => ({
-    size: e - s,
-    type: "",
-    slice: (a?: number, b?: number) => {
-      const from = clamp(a, e - s, 0)
-      return view(s + from, s + Math.max(from, clamp(b, e - s, e - s)))
-    },
-    arrayBuffer: () => read(s, e),
-    bytes: async () => new Uint8Array(await read(s, e))
-  })
-  return view(0, size) as Blob
 }
 
 /** Blob-shaped view of the shared bytes (as `bytesBlob` in wasm.ts): ranged reads copy only their range. */

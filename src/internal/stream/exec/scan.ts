@@ -317,7 +317,10 @@ const parquetFile = (
           }
           return cs
         })
-      if (groups.length === 0) return Stream.fromEffect(finish(s, withPartition(emptyOf(readSchema), src.files, hive, file), defer))
+      if (groups.length === 0) {
+        ranged?.close()
+        return Stream.fromEffect(finish(s, withPartition(emptyOf(readSchema), src.files, hive, file), defer))
+      }
       const decoded = Stream.fromIterable(groups).pipe(Stream.mapEffect(decode))
       // read-ahead: the next row groups' reads (async file I/O) and decoding overlap the consumer's work
       const ahead = s.limit !== undefined ? 0 : (options.readAhead ?? 1)
