@@ -23,8 +23,6 @@ export interface FileFooter {
   readonly path: string
   readonly size: number
   readonly footer: Meta.Footer
-  /** The file's last bytes: the Thrift `FileMetaData`, its length and the magic. */
-  readonly tail: Uint8Array
 }
 
 /** Bytes [start, end) of an open file (fewer at its end), in a fresh buffer. */
@@ -60,7 +58,7 @@ export const readTail = async (path: string): Promise<{ readonly size: number; r
 /** A file's footer by {@link readTail}, parsed (throws a ParquetFailure with `Meta.readFooter`'s messages). */
 export const readFooter = async (path: string): Promise<FileFooter> => {
   const { size, tail } = await readTail(path)
-  return { path, size, footer: Meta.parseFooter(tail, size), tail }
+  return { path, size, footer: Meta.parseFooter(tail, size) }
 }
 
 /**

@@ -680,10 +680,6 @@ export const make = (
   // addWhere: one generated loop per batch shape
   // ---------------------------------------------------------------------------------------------------------------
 
-  /**
-   * The first pass over rows [from, n): each row's group into `rowGroups`; returns the first row it cannot take (a
-   * key value without a code, or a new group), or n.
-   */
   /** What both generated passes over rows [from, n) take: the key columns' values and codes, the table, the predicate. */
   type Rows = [
     from: number,
@@ -696,6 +692,10 @@ export const make = (
     termValues: ReadonlyArray<ArrayLike<number>>,
     termConstants: ReadonlyArray<number>
   ]
+  /**
+   * The first pass over rows [from, n): each row's group into `rowGroups`; returns the first row it cannot take (a
+   * key value without a code, or a new group), or n.
+   */
   type Scan = (...args: [...Rows, rowGroups: Int32Array, sink: number]) => number
   /** The second pass: rows [from, m) into their groups' accumulators. */
   type Update = (from: number, m: number, acc: Float64Array, v: ReadonlyArray<ArrayLike<number>>, rowGroups: Int32Array) => void
@@ -761,16 +761,18 @@ export const make = (
     if (keys.some((c, j) => c.nullCount !== 0 || ("utf8" in enc[j]! && (c.dtype._tag !== "Categorical" || c.dictionary === undefined)))) return false
     const termValues = termColumns.map((c) => c.values as ArrayLike<number>)
     const termConstants = terms.map((t) => t.value)
+    /** The rows of [from, n) the predicate keeps (indexes from `from`; undefined: no predicate). */
+    const kept = (from: number): Int32Array | undefined =>
+      terms.length === 0
+        ? undefined
+        : Select.selectColumns(terms, (name) => {
+            const k = terms.findIndex((t) => t.name === name)
+            return k < 0 ? undefined : C.slice(termColumns[k]!, from, n - from)
+          }, n - from, new Int32Array(n - from))
     /** Codes for the integer keys' values in rows [from, n) the predicate keeps (the loop then meets no new value). */
     const encodeInts = (from: number) => {
       const rest = n - from
-      const sel =
-        terms.length === 0
-          ? undefined
-          : Select.selectColumns(terms, (name) => {
-              const k = terms.findIndex((t) => t.name === name)
-              return k < 0 ? undefined : C.slice(termColumns[k]!, from, rest)
-            }, rest, new Int32Array(rest))
+      const sel = kept(from)
       const m = sel === undefined ? rest : sel.length
       if (encoded.length < m) encoded = new Int32Array(m)
       for (let j = 0; j < K; j++) {
@@ -890,10 +892,7 @@ export const make = (
       // the table grew past its direct phase: the rest of the batch through the general path
       const rest = n - general
       const cut = (c: Column) => C.slice(c, general, rest)
-      const sel = terms.length === 0 ? undefined : Select.selectColumns(terms, (name) => {
-        const k = terms.findIndex((t) => t.name === name)
-        return k < 0 ? undefined : cut(termColumns[k]!)
-      }, rest, new Int32Array(rest))
+      const sel = kept(general)
       if (sel === undefined || sel.length > 0)
         add(keys.map(cut), inputs.map((x) => (x === undefined ? undefined : cut(x))), sel !== undefined && sel.length === rest ? undefined : sel, sel === undefined ? rest : sel.length, at + general)
     }

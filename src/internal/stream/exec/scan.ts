@@ -123,8 +123,21 @@ interface Prepared {
   readonly ask: (k: number) => void
 }
 
+/** The input position of each row group's first row, the file's rows starting at `start`, and the position after them. */
+const rowStarts = (meta: ReturnType<typeof Meta.describeFooter>, start: number): { readonly rowBase: ReadonlyArray<number>; readonly end: number } => {
+  const rowBase: Array<number> = []
+  let end = start
+  for (const rg of meta.rowGroups) {
+    rowBase.push(end)
+    end += rg.numRows
+  }
+  return { rowBase, end }
+}
+
 /** The scan-wide state of the files' read-ahead (`Prepared`), by file index. */
 interface Lookahead {
+  /** The columns read from each file (the scan's schema, projected). */
+  readonly readSchema: ReadonlyArray<Field>
   readonly prepared: Map<number, Promise<Prepared | undefined>>
   /** Starts preparing file i (its rows from input position `start`), once. */
   readonly prepare: (i: number, start: number) => Promise<Prepared | undefined>
@@ -156,12 +169,7 @@ const lookahead = (
     const ranged = await Ranged.open(path)
     if (ranged === undefined) return undefined
     const meta = Meta.describeFooter(ranged.footer)
-    const rowBase: Array<number> = []
-    let next = start
-    for (const rg of meta.rowGroups) {
-      rowBase.push(next)
-      next += rg.numRows
-    }
+    const { rowBase, end } = rowStarts(meta, start)
     const groups = chosenRowGroups(s, meta)
     // on the decode workers (when the scan has them and the file is large enough): row groups requested ahead
     const worker = decoder !== undefined && ranged.size >= Decoder.MIN_WORKER_BYTES ? await decoder() : undefined
@@ -180,9 +188,10 @@ const lookahead = (
       if (a !== undefined) agg!.used = true
       requested.set(k, worker.request(path, g, Math.max(1, Math.min(rows, 1 << 30)), fileColumns, dictionary, a))
     }
-    return { path, ranged, meta, groups, rowBase, end: next, worker, requested, aggregating: task !== undefined, ask }
+    return { path, ranged, meta, groups, rowBase, end, worker, requested, aggregating: task !== undefined, ask }
   }
   return {
+    readSchema,
     prepared,
     prepare: (i, start) => {
       let p = prepared.get(i)
@@ -232,23 +241,13 @@ const parquetFile = (
       const footer = ranged !== undefined ? ranged.footer : yield* Effect.flatMap(bytesOf, (b) => guard(path, () => Meta.readFooter(b)))
       const meta = prep?.meta ?? Meta.describeFooter(footer)
       // input positions (the group-by orders its groups by them): this file's rows come after the previous files'
-      let rowBase = prep?.rowBase
-      let end = prep?.end ?? start
-      if (rowBase === undefined) {
-        const rb: Array<number> = []
-        for (const rg of meta.rowGroups) {
-          rb.push(end)
-          end += rg.numRows
-        }
-        rowBase = rb
-      }
+      const { rowBase, end } = prep ?? rowStarts(meta, start)
       if (agg !== undefined) agg.position = end
       // the next file's footer is read once this file's first row group is in (not earlier: at the start of a scan
       // this thread's time goes to starting the workers); its row groups are asked for when this file's last ones are
       let next: Promise<Prepared | undefined> | undefined
       const prefetch = () => (next ??= look.prepare(index + 1, end))
-      const schema = src.schema!
-      const readSchema = fileColumns === undefined ? schema : schema.filter((f) => fileColumns.includes(f.name))
+      const readSchema = look.readSchema
       const bad = mismatch(path, "parquet", readSchema, meta.schema)
       if (bad !== undefined) {
         if (ranged !== undefined) {

@@ -110,22 +110,16 @@ export const testSource = (op: Op, x: string, c: string): string => {
   }
 }
 
-/** `x op c` for one value, as {@link testSource}. */
+const tests = new Map<Op, (x: number, c: number) => boolean>()
+
+/** `x op c` for one value: {@link testSource} as a function (one definition of the comparisons). */
 export const test = (op: Op, x: number, c: number): boolean => {
-  switch (op) {
-    case "gt":
-      return !(x <= c)
-    case "gtEq":
-      return !(x < c)
-    case "lt":
-      return x < c
-    case "ltEq":
-      return x <= c
-    case "eq":
-      return x === c
-    case "neq":
-      return x !== c
+  let f = tests.get(op)
+  if (f === undefined) {
+    f = new Function("x", "c", `"use strict"; return ${testSource(op, "x", "c")}`) as (x: number, c: number) => boolean
+    tests.set(op, f)
   }
+  return f(x, c)
 }
 
 /** One comparison over all rows (m < 0) or over the first m selected rows, compacting `sel`; the new count. */
