@@ -19,7 +19,8 @@
  *
  * @since 0.1.0
  */
-import * as A from "apache-arrow"
+import type * as A from "apache-arrow"
+import { arrow } from "../internal/arrowLib.ts"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
@@ -455,7 +456,7 @@ export const arrowIpc = (path: string, options: SourceOptions = {}): Source =>
             })
           const reader = yield* Effect.try({
             try: () => {
-              const r = A.RecordBatchReader.from(bytes)
+              const r = arrow().RecordBatchReader.from(bytes)
               r.open()
               return r
             },

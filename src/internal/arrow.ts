@@ -6,25 +6,17 @@
  * and offsets that do not start at 0 are copied.
  * @internal
  */
-import * as A from "apache-arrow"
+import type * as A from "apache-arrow"
+import { arrow } from "./arrowLib.ts"
 import * as DT from "../Frame/DataType.ts"
 import type { DataType, Field } from "../Frame/DataType.ts"
 import * as Bits from "./bitmap.ts"
 import * as C from "./column.ts"
 import type { Column } from "./column.ts"
 
-const UNIT_FROM_ARROW: Record<number, DT.TimeUnit> = {
-  [A.TimeUnit.SECOND]: "s",
-  [A.TimeUnit.MILLISECOND]: "ms",
-  [A.TimeUnit.MICROSECOND]: "us",
-  [A.TimeUnit.NANOSECOND]: "ns"
-}
-const UNIT_TO_ARROW: Record<DT.TimeUnit, A.TimeUnit> = {
-  s: A.TimeUnit.SECOND,
-  ms: A.TimeUnit.MILLISECOND,
-  us: A.TimeUnit.MICROSECOND,
-  ns: A.TimeUnit.NANOSECOND
-}
+/** Time units by Arrow `TimeUnit` value (SECOND = 0 … NANOSECOND = 3, as Arrow's Schema.fbs numbers them). */
+const UNIT_FROM_ARROW: ReadonlyArray<DT.TimeUnit> = ["s", "ms", "us", "ns"]
+const UNIT_TO_ARROW: Record<DT.TimeUnit, A.TimeUnit> = { s: 0, ms: 1, us: 2, ns: 3 }
 
 /** Thrown only inside this module and caught by its callers (fromArrow wraps it into a typed error). */
 export class UnsupportedArrowType extends Error {}
@@ -32,49 +24,49 @@ export class UnsupportedArrowType extends Error {}
 /** Our dtype for an Arrow type; throws UnsupportedArrowType for types we do not model (Binary, Union, Interval…). */
 export const dtypeFromArrow = (t: A.DataType): DataType => {
   switch (t.typeId) {
-    case A.Type.Null:
+    case arrow().Type.Null:
       return DT.Null
-    case A.Type.Int: {
+    case arrow().Type.Int: {
       const it = t as A.Int
       const tag = `${it.isSigned ? "Int" : "UInt"}${it.bitWidth}` as DT.IntegerTag
       return { _tag: tag }
     }
-    case A.Type.Float: {
+    case arrow().Type.Float: {
       const ft = t as A.Float
-      return ft.precision === A.Precision.DOUBLE ? DT.Float64 : DT.Float32
+      return ft.precision === arrow().Precision.DOUBLE ? DT.Float64 : DT.Float32
     }
-    case A.Type.Bool:
+    case arrow().Type.Bool:
       return DT.Boolean
-    case A.Type.Utf8:
-    case A.Type.LargeUtf8:
+    case arrow().Type.Utf8:
+    case arrow().Type.LargeUtf8:
       return DT.Utf8
-    case A.Type.Dictionary: {
+    case arrow().Type.Dictionary: {
       const d = t as A.Dictionary
-      if (d.dictionary.typeId === A.Type.Utf8 || d.dictionary.typeId === A.Type.LargeUtf8) return DT.Categorical
+      if (d.dictionary.typeId === arrow().Type.Utf8 || d.dictionary.typeId === arrow().Type.LargeUtf8) return DT.Categorical
       return dtypeFromArrow(d.dictionary)
     }
-    case A.Type.Date:
+    case arrow().Type.Date:
       return DT.Date
-    case A.Type.Timestamp: {
+    case arrow().Type.Timestamp: {
       const ts = t as A.Timestamp
       return DT.Timestamp(UNIT_FROM_ARROW[ts.unit]!, ts.timezone ?? null)
     }
-    case A.Type.Duration:
+    case arrow().Type.Duration:
       return DT.Duration(UNIT_FROM_ARROW[(t as A.Duration).unit]!)
-    case A.Type.Decimal: {
+    case arrow().Type.Decimal: {
       const d = t as A.Decimal
       if (d.bitWidth !== 128) throw new UnsupportedArrowType(`Decimal${d.bitWidth}`)
       return DT.Decimal(d.precision, d.scale)
     }
-    case A.Type.List:
+    case arrow().Type.List:
       return DT.List(dtypeFromArrow((t as A.List).children[0]!.type))
-    case A.Type.FixedSizeList:
+    case arrow().Type.FixedSizeList:
       return DT.List(dtypeFromArrow((t as A.FixedSizeList).children[0]!.type))
-    case A.Type.Map: {
+    case arrow().Type.Map: {
       const entries = (t as A.Map_).children[0]!
       return DT.List(dtypeFromArrow(entries.type))
     }
-    case A.Type.Struct:
+    case arrow().Type.Struct:
       return DT.Struct((t as A.Struct).children.map((f) => ({ name: f.name, dtype: dtypeFromArrow(f.type) })))
     default:
       throw new UnsupportedArrowType(String(t))
@@ -85,45 +77,45 @@ export const dtypeFromArrow = (t: A.DataType): DataType => {
 export const dtypeToArrow = (t: DataType): A.DataType => {
   switch (t._tag) {
     case "Null":
-      return new A.Null()
+      return new (arrow().Null)()
     case "Int8":
-      return new A.Int8()
+      return new (arrow().Int8)()
     case "Int16":
-      return new A.Int16()
+      return new (arrow().Int16)()
     case "Int32":
-      return new A.Int32()
+      return new (arrow().Int32)()
     case "Int64":
-      return new A.Int64()
+      return new (arrow().Int64)()
     case "UInt8":
-      return new A.Uint8()
+      return new (arrow().Uint8)()
     case "UInt16":
-      return new A.Uint16()
+      return new (arrow().Uint16)()
     case "UInt32":
-      return new A.Uint32()
+      return new (arrow().Uint32)()
     case "UInt64":
-      return new A.Uint64()
+      return new (arrow().Uint64)()
     case "Float32":
-      return new A.Float32()
+      return new (arrow().Float32)()
     case "Float64":
-      return new A.Float64()
+      return new (arrow().Float64)()
     case "Boolean":
-      return new A.Bool()
+      return new (arrow().Bool)()
     case "Utf8":
-      return new A.Utf8()
+      return new (arrow().Utf8)()
     case "Categorical":
-      return new A.Dictionary(new A.Utf8(), new A.Int32())
+      return new (arrow().Dictionary)(new (arrow().Utf8)(), new (arrow().Int32)())
     case "Date":
-      return new A.DateDay()
+      return new (arrow().DateDay)()
     case "Timestamp":
-      return new A.Timestamp(UNIT_TO_ARROW[t.unit], t.timeZone)
+      return new (arrow().Timestamp)(UNIT_TO_ARROW[t.unit], t.timeZone)
     case "Duration":
-      return new A.Duration(UNIT_TO_ARROW[t.unit])
+      return new (arrow().Duration)(UNIT_TO_ARROW[t.unit])
     case "Decimal":
-      return new A.Decimal(t.scale, t.precision, 128)
+      return new (arrow().Decimal)(t.scale, t.precision, 128)
     case "List":
-      return new A.List(new A.Field("item", dtypeToArrow(t.inner), true))
+      return new (arrow().List)(new (arrow().Field)("item", dtypeToArrow(t.inner), true))
     case "Struct":
-      return new A.Struct(t.fields.map((f) => new A.Field(f.name, dtypeToArrow(f.dtype), true)))
+      return new (arrow().Struct)(t.fields.map((f) => new (arrow().Field)(f.name, dtypeToArrow(f.dtype), true)))
   }
 }
 
@@ -169,22 +161,22 @@ export const columnFromData = (d: A.Data): Column => {
   // Empty data (e.g. the batch apache-arrow makes for an empty table) may have no buffers at all.
   if (n === 0) return C.nulls(dtype, 0)
   switch (t.typeId) {
-    case A.Type.Null:
+    case arrow().Type.Null:
       return C.nulls(DT.Null, n)
-    case A.Type.Bool:
+    case arrow().Type.Bool:
       return C.make(
         dtype,
         n,
         d.offset === 0 ? (d.values as Uint8Array) : Bits.sliceBits(d.values as Uint8Array, d.offset, n),
         validity
       )
-    case A.Type.Utf8:
-    case A.Type.LargeUtf8: {
+    case arrow().Type.Utf8:
+    case arrow().Type.LargeUtf8: {
       const { offsets, base } = offsetsOf(d)
       const bytes = (d.values as Uint8Array).subarray(base, base + offsets[n]!)
       return C.make(dtype, n, bytes, validity, { offsets })
     }
-    case A.Type.Dictionary: {
+    case arrow().Type.Dictionary: {
       const dictVec = d.dictionary!
       const dictCol = concatData(dictVec.data)
       const raw = d.values as C.Values
@@ -197,8 +189,8 @@ export const columnFromData = (d: A.Data): Column => {
       const col = C.take(dictCol, codes)
       return C.make(col.dtype, n, col.values, validity, col)
     }
-    case A.Type.Float: {
-      if ((t as A.Float).precision === A.Precision.HALF) {
+    case arrow().Type.Float: {
+      if ((t as A.Float).precision === arrow().Precision.HALF) {
         const h = (d.values as Uint16Array).subarray(0, n)
         const out = new Float32Array(n)
         for (let i = 0; i < n; i++) out[i] = float16ToFloat32(h[i]!)
@@ -206,34 +198,34 @@ export const columnFromData = (d: A.Data): Column => {
       }
       return C.make(dtype, n, (d.values as C.Values).subarray(0, n), validity)
     }
-    case A.Type.Date: {
+    case arrow().Type.Date: {
       const v = d.values as Int32Array | BigInt64Array
-      if ((t as A.Date_).unit === A.DateUnit.DAY && v instanceof Int32Array)
+      if ((t as A.Date_).unit === arrow().DateUnit.DAY && v instanceof Int32Array)
         return C.make(dtype, n, v.subarray(0, n), validity)
       const out = new Int32Array(n)
       if (v instanceof BigInt64Array) for (let i = 0; i < n; i++) out[i] = Number(v[i]! / 86_400_000n)
       else for (let i = 0; i < n; i++) out[i] = Math.floor(((v[2 * i + 1]! * 2 ** 32) + (v[2 * i]! >>> 0)) / 86_400_000)
       return C.make(dtype, n, out, validity)
     }
-    case A.Type.Decimal: {
+    case arrow().Type.Decimal: {
       const u = d.values as Uint32Array
       const v = new BigInt64Array(u.buffer, u.byteOffset, 2 * n)
       return C.make(dtype, n, v, validity)
     }
-    case A.Type.List:
-    case A.Type.Map: {
+    case arrow().Type.List:
+    case arrow().Type.Map: {
       const { offsets, base } = offsetsOf(d)
       const child = C.slice(columnFromData(d.children[0]!), base, offsets[n]!)
       return C.make(dtype, n, new Uint8Array(0), validity, { offsets, children: [child] })
     }
-    case A.Type.FixedSizeList: {
+    case arrow().Type.FixedSizeList: {
       const size = (t as A.FixedSizeList).listSize
       const offsets = new Int32Array(n + 1)
       for (let i = 0; i <= n; i++) offsets[i] = i * size
       const child = C.slice(columnFromData(d.children[0]!), 0, n * size)
       return C.make(dtype, n, new Uint8Array(0), validity, { offsets, children: [child] })
     }
-    case A.Type.Struct:
+    case arrow().Type.Struct:
       return C.make(dtype, n, new Uint8Array(0), validity, {
         children: d.children.map((c) => C.slice(columnFromData(c), 0, n))
       })
@@ -262,56 +254,56 @@ export const columnToData = (col: Column): A.Data => {
   const base = { type, length: col.length, nullCount: col.nullCount, nullBitmap } as const
   switch (col.dtype._tag) {
     case "Null":
-      return A.makeData({ type: type as A.Null, length: col.length, nullCount: col.length })
+      return arrow().makeData({ type: type as A.Null, length: col.length, nullCount: col.length })
     case "Utf8":
-      return A.makeData({ ...base, type: type as A.Utf8, valueOffsets: col.offsets!, data: col.values as Uint8Array })
+      return arrow().makeData({ ...base, type: type as A.Utf8, valueOffsets: col.offsets!, data: col.values as Uint8Array })
     case "Categorical": {
       const dict = columnToData(col.dictionary!)
-      return A.makeData({
+      return arrow().makeData({
         ...base,
         type: type as A.Dictionary<A.Utf8, A.Int32>,
         data: col.values as Int32Array,
-        dictionary: new A.Vector([dict]) as A.Vector<A.Utf8>
+        dictionary: new (arrow().Vector)([dict]) as A.Vector<A.Utf8>
       })
     }
     case "List":
-      return A.makeData({
+      return arrow().makeData({
         ...base,
         type: type as A.List,
         valueOffsets: col.offsets!,
         child: columnToData(col.children![0]!)
       })
     case "Struct":
-      return A.makeData({ ...base, type: type as A.Struct, children: col.children!.map(columnToData) })
+      return arrow().makeData({ ...base, type: type as A.Struct, children: col.children!.map(columnToData) })
     case "Decimal": {
       const v = col.values as BigInt64Array
-      return A.makeData({
+      return arrow().makeData({
         ...base,
         type: type as A.Decimal,
         data: new Uint32Array(v.buffer, v.byteOffset, v.length * 2)
       })
     }
     default:
-      return A.makeData({ ...base, type: type as A.Int, data: col.values as Int32Array })
+      return arrow().makeData({ ...base, type: type as A.Int, data: col.values as Int32Array })
   }
 }
 
-export const fieldToArrow = (f: Field, nullable = true): A.Field => new A.Field(f.name, dtypeToArrow(f.dtype), nullable)
+export const fieldToArrow = (f: Field, nullable = true): A.Field => new (arrow().Field)(f.name, dtypeToArrow(f.dtype), nullable)
 
 /** The frame as an Arrow table: one record batch per batch, buffers shared. */
 export const toTable = (frame: {
   readonly schema: ReadonlyArray<Field>
   readonly batches: ReadonlyArray<{ readonly length: number; readonly columns: ReadonlyArray<Column> }>
 }): A.Table => {
-  const schema = new A.Schema(frame.schema.map((f) => fieldToArrow(f)))
+  const schema = new (arrow().Schema)(frame.schema.map((f) => fieldToArrow(f)))
   const batches = frame.batches.map((b) => {
-    const data = A.makeData({
-      type: new A.Struct(schema.fields),
+    const data = arrow().makeData({
+      type: new (arrow().Struct)(schema.fields),
       length: b.length,
       nullCount: 0,
       children: b.columns.map(columnToData)
     })
-    return new A.RecordBatch(schema, data)
+    return new (arrow().RecordBatch)(schema, data)
   })
-  return new A.Table(schema, batches)
+  return new (arrow().Table)(schema, batches)
 }

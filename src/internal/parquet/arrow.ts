@@ -6,7 +6,8 @@
  * Decimal256, Interval, Union and view types are rejected with a ParquetFailure naming the column.
  * @internal
  */
-import * as A from "apache-arrow"
+import type * as A from "apache-arrow"
+import { arrow } from "../arrowLib.ts"
 import * as Arrow from "../arrow.ts"
 import * as F from "../frame.ts"
 import type { Frame } from "../frame.ts"
@@ -44,8 +45,8 @@ const fixedToUtf8 = (d: A.Data, width: number, uuid: boolean): A.Data => {
     bytes = src
     for (let i = 0; i <= n; i++) offsets[i] = i * width
   }
-  return A.makeData({
-    type: new A.Utf8(),
+  return arrow().makeData({
+    type: new (arrow().Utf8)(),
     length: n,
     nullCount: d.nullCount,
     nullBitmap: bitmapOf(d),
@@ -74,8 +75,8 @@ const largeToUtf8 = (d: A.Data, column: string): A.Data => {
   // The true differences are below 2^31, so int32 wrap-around of the low words cancels out.
   for (let i = 0; i <= n; i++) offsets[i] = (words[2 * (d.offset + i)]! - b0) | 0
   const start = Number(base)
-  return A.makeData({
-    type: new A.Utf8(),
+  return arrow().makeData({
+    type: new (arrow().Utf8)(),
     length: n,
     nullCount: d.nullCount,
     nullBitmap: bitmapOf(d),
@@ -102,9 +103,9 @@ const childNode = (p: PNode | undefined, name: string): PNode | undefined => p?.
 export const sanitize = (d: A.Data, p: PNode | undefined, column: string): A.Data => {
   const t = d.type
   switch (t.typeId) {
-    case A.Type.Binary:
-      return A.makeData({
-        type: new A.Utf8(),
+    case arrow().Type.Binary:
+      return arrow().makeData({
+        type: new (arrow().Utf8)(),
         offset: d.offset,
         length: d.length,
         nullCount: d.nullCount,
@@ -112,31 +113,31 @@ export const sanitize = (d: A.Data, p: PNode | undefined, column: string): A.Dat
         valueOffsets: d.valueOffsets as Int32Array,
         data: d.values as Uint8Array
       })
-    case A.Type.LargeBinary:
-    case A.Type.LargeUtf8:
+    case arrow().Type.LargeBinary:
+    case arrow().Type.LargeUtf8:
       return largeToUtf8(d, column)
-    case A.Type.FixedSizeBinary:
+    case arrow().Type.FixedSizeBinary:
       return fixedToUtf8(d, (t as A.FixedSizeBinary).byteWidth, p?.uuid === true)
-    case A.Type.Time: {
+    case arrow().Type.Time: {
       const tt = t as A.Time
       const n = d.length
       const out = new BigInt64Array(n)
       const v = d.values as Int32Array | BigInt64Array
       if (v instanceof BigInt64Array) out.set(v.subarray(d.offset, d.offset + n))
       else for (let i = 0; i < n; i++) out[i] = BigInt(v[d.offset + i]!)
-      return A.makeData({
-        type: new A.Duration(tt.unit),
+      return arrow().makeData({
+        type: new (arrow().Duration)(tt.unit),
         length: n,
         nullCount: d.nullCount,
         nullBitmap: bitmapOf(d),
         data: out
       })
     }
-    case A.Type.Timestamp: {
+    case arrow().Type.Timestamp: {
       const ts = t as A.Timestamp
       if (ts.timezone == null || ts.timezone === "UTC" || !UTC_ALIASES.has(ts.timezone)) return d
-      return A.makeData({
-        type: new A.Timestamp(ts.unit, "UTC"),
+      return arrow().makeData({
+        type: new (arrow().Timestamp)(ts.unit, "UTC"),
         offset: d.offset,
         length: d.length,
         nullCount: d.nullCount,
@@ -144,36 +145,36 @@ export const sanitize = (d: A.Data, p: PNode | undefined, column: string): A.Dat
         data: d.values as unknown as BigInt64Array
       })
     }
-    case A.Type.Decimal:
+    case arrow().Type.Decimal:
       if ((t as A.Decimal).bitWidth !== 128) throw unsupported(column, String(t))
       return d
-    case A.Type.Interval:
-    case A.Type.Union:
-    case A.Type.BinaryView:
-    case A.Type.Utf8View:
+    case arrow().Type.Interval:
+    case arrow().Type.Union:
+    case arrow().Type.BinaryView:
+    case arrow().Type.Utf8View:
       throw unsupported(column, String(t))
-    case A.Type.Dictionary: {
+    case arrow().Type.Dictionary: {
       const dt = t as A.Dictionary
       const dict = d.dictionary!
       const chunks = dict.data.map((c) => sanitize(c, p, column))
       if (chunks.every((c, i) => c === dict.data[i])) return d
-      const newType = new A.Dictionary(chunks[0]!.type, dt.indices, dt.id, dt.isOrdered)
-      return A.makeData({
+      const newType = new (arrow().Dictionary)(chunks[0]!.type, dt.indices, dt.id, dt.isOrdered)
+      return arrow().makeData({
         type: newType,
         offset: d.offset,
         length: d.length,
         nullCount: d.nullCount,
         nullBitmap: d.nullBitmap,
         data: d.values as Int32Array,
-        dictionary: new A.Vector(chunks)
+        dictionary: new (arrow().Vector)(chunks)
       })
     }
-    case A.Type.List:
-    case A.Type.LargeList: {
+    case arrow().Type.List:
+    case arrow().Type.LargeList: {
       const item = p?.kind === "list" ? p.children[0] : undefined
       const child = sanitize(d.children[0]!, item, column)
       const f = (t as A.List).children[0]!
-      if (t.typeId === A.Type.List && child === d.children[0]) return d
+      if (t.typeId === arrow().Type.List && child === d.children[0]) return d
       let offsets = d.valueOffsets as Int32Array | BigInt64Array
       if (offsets instanceof BigInt64Array) {
         const o = new Int32Array(d.length + 1)
@@ -181,8 +182,8 @@ export const sanitize = (d: A.Data, p: PNode | undefined, column: string): A.Dat
         for (let i = 0; i <= d.length; i++) o[i] = Number(offsets[d.offset + i]! - base)
         const start = Number(base)
         const sliced = child.slice(start, o[d.length]!)
-        return A.makeData({
-          type: new A.List(new A.Field(f.name, sliced.type, f.nullable, f.metadata)),
+        return arrow().makeData({
+          type: new (arrow().List)(new (arrow().Field)(f.name, sliced.type, f.nullable, f.metadata)),
           length: d.length,
           nullCount: d.nullCount,
           nullBitmap: bitmapOf(d),
@@ -191,8 +192,8 @@ export const sanitize = (d: A.Data, p: PNode | undefined, column: string): A.Dat
         })
       }
       offsets = offsets as Int32Array
-      return A.makeData({
-        type: new A.List(new A.Field(f.name, child.type, f.nullable, f.metadata)),
+      return arrow().makeData({
+        type: new (arrow().List)(new (arrow().Field)(f.name, child.type, f.nullable, f.metadata)),
         offset: d.offset,
         length: d.length,
         nullCount: d.nullCount,
@@ -201,14 +202,14 @@ export const sanitize = (d: A.Data, p: PNode | undefined, column: string): A.Dat
         child
       })
     }
-    case A.Type.FixedSizeList: {
+    case arrow().Type.FixedSizeList: {
       const item = p?.kind === "list" ? p.children[0] : undefined
       const child = sanitize(d.children[0]!, item, column)
       if (child === d.children[0]) return d
       const fl = t as A.FixedSizeList
       const f = fl.children[0]!
-      return A.makeData({
-        type: new A.FixedSizeList(fl.listSize, new A.Field(f.name, child.type, f.nullable, f.metadata)),
+      return arrow().makeData({
+        type: new (arrow().FixedSizeList)(fl.listSize, new (arrow().Field)(f.name, child.type, f.nullable, f.metadata)),
         offset: d.offset,
         length: d.length,
         nullCount: d.nullCount,
@@ -216,7 +217,7 @@ export const sanitize = (d: A.Data, p: PNode | undefined, column: string): A.Dat
         child
       })
     }
-    case A.Type.Map: {
+    case arrow().Type.Map: {
       const entries = d.children[0]!
       const entryNode: PNode | undefined =
         p?.kind === "map" ? { ...p, kind: "struct", children: p.children } : undefined
@@ -224,8 +225,8 @@ export const sanitize = (d: A.Data, p: PNode | undefined, column: string): A.Dat
       if (child === entries) return d
       const mt = t as A.Map_
       const f = mt.children[0]!
-      return A.makeData({
-        type: new A.Map_(new A.Field(f.name, child.type as A.Struct, f.nullable, f.metadata), mt.keysSorted),
+      return arrow().makeData({
+        type: new (arrow().Map_)(new (arrow().Field)(f.name, child.type as A.Struct, f.nullable, f.metadata), mt.keysSorted),
         offset: d.offset,
         length: d.length,
         nullCount: d.nullCount,
@@ -234,12 +235,12 @@ export const sanitize = (d: A.Data, p: PNode | undefined, column: string): A.Dat
         child
       })
     }
-    case A.Type.Struct: {
+    case arrow().Type.Struct: {
       const st = t as A.Struct
       const children = d.children.map((c, i) => sanitize(c, childNode(p, st.children[i]!.name), column))
       if (children.every((c, i) => c === d.children[i])) return d
-      return A.makeData({
-        type: new A.Struct(st.children.map((f, i) => new A.Field(f.name, children[i]!.type, f.nullable, f.metadata))),
+      return arrow().makeData({
+        type: new (arrow().Struct)(st.children.map((f, i) => new (arrow().Field)(f.name, children[i]!.type, f.nullable, f.metadata))),
         offset: d.offset,
         length: d.length,
         nullCount: d.nullCount,
@@ -286,54 +287,54 @@ export const frameFromArrow = (
 
 /** The type `sanitize` gives for Data of type `t` (used for the schema, also when there are no batches). */
 export const sanitizeType = (t: A.DataType, p: PNode | undefined, column: string): A.DataType => {
-  const field = (f: A.Field, ct: A.DataType) => new A.Field(f.name, ct, f.nullable, f.metadata)
+  const field = (f: A.Field, ct: A.DataType) => new (arrow().Field)(f.name, ct, f.nullable, f.metadata)
   switch (t.typeId) {
-    case A.Type.Binary:
-    case A.Type.FixedSizeBinary:
-    case A.Type.LargeBinary:
-    case A.Type.LargeUtf8:
-      return new A.Utf8()
-    case A.Type.Time:
-      return new A.Duration((t as A.Time).unit)
-    case A.Type.Timestamp: {
+    case arrow().Type.Binary:
+    case arrow().Type.FixedSizeBinary:
+    case arrow().Type.LargeBinary:
+    case arrow().Type.LargeUtf8:
+      return new (arrow().Utf8)()
+    case arrow().Type.Time:
+      return new (arrow().Duration)((t as A.Time).unit)
+    case arrow().Type.Timestamp: {
       const ts = t as A.Timestamp
-      return ts.timezone != null && ts.timezone !== "UTC" && UTC_ALIASES.has(ts.timezone) ? new A.Timestamp(ts.unit, "UTC") : t
+      return ts.timezone != null && ts.timezone !== "UTC" && UTC_ALIASES.has(ts.timezone) ? new (arrow().Timestamp)(ts.unit, "UTC") : t
     }
-    case A.Type.Decimal:
+    case arrow().Type.Decimal:
       if ((t as A.Decimal).bitWidth !== 128) throw unsupported(column, String(t))
       return t
-    case A.Type.Interval:
-    case A.Type.Union:
-    case A.Type.BinaryView:
-    case A.Type.Utf8View:
+    case arrow().Type.Interval:
+    case arrow().Type.Union:
+    case arrow().Type.BinaryView:
+    case arrow().Type.Utf8View:
       throw unsupported(column, String(t))
-    case A.Type.Dictionary: {
+    case arrow().Type.Dictionary: {
       const dt = t as A.Dictionary
       const v = sanitizeType(dt.dictionary, p, column)
-      return v === dt.dictionary ? t : new A.Dictionary(v, dt.indices, dt.id, dt.isOrdered)
+      return v === dt.dictionary ? t : new (arrow().Dictionary)(v, dt.indices, dt.id, dt.isOrdered)
     }
-    case A.Type.List:
-    case A.Type.LargeList: {
+    case arrow().Type.List:
+    case arrow().Type.LargeList: {
       const f = (t as A.List).children[0]!
       const c = sanitizeType(f.type, p?.kind === "list" ? p.children[0] : undefined, column)
-      return t.typeId === A.Type.List && c === f.type ? t : new A.List(field(f, c))
+      return t.typeId === arrow().Type.List && c === f.type ? t : new (arrow().List)(field(f, c))
     }
-    case A.Type.FixedSizeList: {
+    case arrow().Type.FixedSizeList: {
       const fl = t as A.FixedSizeList
       const f = fl.children[0]!
       const c = sanitizeType(f.type, p?.kind === "list" ? p.children[0] : undefined, column)
-      return c === f.type ? t : new A.FixedSizeList(fl.listSize, field(f, c))
+      return c === f.type ? t : new (arrow().FixedSizeList)(fl.listSize, field(f, c))
     }
-    case A.Type.Map: {
+    case arrow().Type.Map: {
       const mt = t as A.Map_
       const f = mt.children[0]!
       const c = sanitizeType(f.type, p?.kind === "map" ? { ...p, kind: "struct" } : undefined, column)
-      return c === f.type ? t : new A.Map_(field(f, c) as A.Field<A.Struct>, mt.keysSorted)
+      return c === f.type ? t : new (arrow().Map_)(field(f, c) as A.Field<A.Struct>, mt.keysSorted)
     }
-    case A.Type.Struct: {
+    case arrow().Type.Struct: {
       const st = t as A.Struct
       const cs = st.children.map((f) => sanitizeType(f.type, childNode(p, f.name), column))
-      return cs.every((c, i) => c === st.children[i]!.type) ? t : new A.Struct(st.children.map((f, i) => field(f, cs[i]!)))
+      return cs.every((c, i) => c === st.children[i]!.type) ? t : new (arrow().Struct)(st.children.map((f, i) => field(f, cs[i]!)))
     }
     default:
       return t

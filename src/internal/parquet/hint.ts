@@ -7,7 +7,8 @@
  * apache-arrow is loaded anyway: a worker then starts without importing it (a tenth of a second of its start-up).
  * @internal
  */
-import * as A from "apache-arrow"
+import type * as A from "apache-arrow"
+import { arrow } from "../arrowLib.ts"
 import { readTail } from "./ranged.ts"
 import * as W from "./wasm.ts"
 
@@ -16,15 +17,15 @@ import * as W from "./wasm.ts"
  * named column is Utf8 (nothing to ask for).
  */
 export const fromSchemaIpc = (schemaIpc: Uint8Array, dictionary: ReadonlyArray<string>): string | undefined => {
-  const schema = A.tableFromIPC(schemaIpc).schema
+  const schema = arrow().tableFromIPC(schemaIpc).schema
   let changed = false
   const fields = schema.fields.map((f, i) => {
-    if (!dictionary.includes(f.name) || f.type.typeId !== A.Type.Utf8) return f
+    if (!dictionary.includes(f.name) || f.type.typeId !== arrow().Type.Utf8) return f
     changed = true
-    return new A.Field(f.name, new A.Dictionary(new A.Utf8(), new A.Int32(), i), f.nullable, f.metadata)
+    return new (arrow().Field)(f.name, new (arrow().Dictionary)(new (arrow().Utf8)(), new (arrow().Int32)(), i), f.nullable, f.metadata)
   })
   if (!changed) return undefined
-  const ipc = A.tableToIPC(new A.Table(new A.Schema(fields, schema.metadata)), "stream")
+  const ipc = arrow().tableToIPC(new (arrow().Table)(new (arrow().Schema)(fields, schema.metadata)), "stream")
   // the schema message alone: continuation marker, length, flatbuffer
   const length = new DataView(ipc.buffer, ipc.byteOffset, ipc.byteLength).getInt32(4, true)
   return Buffer.from(ipc.subarray(0, 8 + length)).toString("base64")

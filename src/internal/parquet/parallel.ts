@@ -19,7 +19,8 @@
  * shared with the workers, so a worker only instantiates it.
  * @internal
  */
-import * as A from "apache-arrow"
+import type * as A from "apache-arrow"
+import { arrow } from "../arrowLib.ts"
 import { availableParallelism } from "node:os"
 import type { Worker } from "node:worker_threads"
 import type { Footer } from "./meta.ts"
@@ -270,7 +271,7 @@ export const run = async (
   for (let i = 0; i < n; i++) {
     const ipc = ipcs[i]
     if (results[i] !== undefined) continue
-    results[i] = ipc !== undefined ? A.tableFromIPC(ipc) : await local(p.tasks[i]!, p.batchSizes[i]!)
+    results[i] = ipc !== undefined ? arrow().tableFromIPC(ipc) : await local(p.tasks[i]!, p.batchSizes[i]!)
   }
   return results as ReadonlyArray<A.Table>
 }

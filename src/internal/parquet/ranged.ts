@@ -6,14 +6,15 @@
  * Shared by the lazy streaming scan and `Stream.parquet`.
  * @internal
  */
-import * as A from "apache-arrow"
+import type * as A from "apache-arrow"
+import { arrow } from "../arrowLib.ts"
 import { type FileHandle, open as openFile } from "node:fs/promises"
 import * as DT from "../../Frame/DataType.ts"
 import type { Field } from "../../Frame/DataType.ts"
 import * as F from "../frame.ts"
 import type { Frame } from "../frame.ts"
 import { frameFromArrow } from "./arrow.ts"
-import { rangeBlob } from "./blob.ts"
+import { rangeBlob, releasable } from "./blob.ts"
 import * as Meta from "./meta.ts"
 import type { PNode } from "./schema.ts"
 import * as W from "./wasm.ts"
@@ -81,12 +82,15 @@ export const openReader = async (f: FileFooter): Promise<RangedFile | undefined>
   type Reader = Awaited<ReturnType<W.ParquetWasm["ParquetFile"]["fromFile"]>>
   let file: Promise<Reader> | undefined
   let handle: Promise<FileHandle> | undefined
+  let release = (): void => undefined
   // parquet-wasm reads the ranges it needs through a Blob-shaped view of positional reads (Node's file-backed
   // `fs.openAsBlob` took about twice as long over a whole file); the handle is closed with the reader
   const reader = () =>
     (file ??= W.instance().then(async (pw) => {
       const h = await (handle = openFile(f.path, "r"))
-      return pw.ParquetFile.fromFile(rangeBlob(f.size, (s, e) => readRange(h, s, e)))
+      const ranges = releasable((s, e) => readRange(h, s, e))
+      release = ranges.release
+      return pw.ParquetFile.fromFile(rangeBlob(f.size, ranges.read))
     }))
   let closed = false
   let active = 0
@@ -116,7 +120,10 @@ export const openReader = async (f: FileFooter): Promise<RangedFile | undefined>
       try {
         return (await (await reader()).read(o)).intoIPCStream()
       } finally {
-        if (--active === 0 && closed) free()
+        if (--active === 0) {
+          release() // every range read so far is consumed (see `blob.ts` `releasable`)
+          if (closed) free()
+        }
       }
     },
     close: () => {
@@ -163,7 +170,7 @@ export const frameOfIpcRows = (
   dictionary?: ReadonlyArray<string>
 ): Frame | undefined => {
   try {
-    const t = A.tableFromIPC(ipc)
+    const t = arrow().tableFromIPC(ipc)
     const f = frameFromArrow(t.schema, t.batches, nodes)
     const idx = expect.map((x) => f.schema.findIndex((y) => y.name === x.name))
     const fits = (t: DT.DataType, want: Field) =>

@@ -5,7 +5,8 @@
  * Rust panic leaves the instance unusable), so one bad file cannot break later reads.
  * @internal
  */
-import * as A from "apache-arrow"
+import type * as A from "apache-arrow"
+import { arrow } from "../arrowLib.ts"
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { rangeBlob } from "./blob.ts"
@@ -73,7 +74,7 @@ export interface ChunkOptions {
 /** Decodes the given row groups of an in-memory file (all columns) into an Arrow table. */
 export const readWhole = (pw: ParquetWasm, bytes: Uint8Array, o: ChunkOptions): A.Table => {
   const t = pw.readParquet(bytes, { rowGroups: [...o.rowGroups], batchSize: o.batchSize })
-  return A.tableFromIPC(t.intoIPCStream())
+  return arrow().tableFromIPC(t.intoIPCStream())
 }
 
 /** An open file for the async reader (projection and per-row-group reads without copying the file into wasm). */
@@ -107,7 +108,7 @@ export const open = async (pw: ParquetWasm, bytes: Uint8Array): Promise<OpenFile
       }
       if (o.columns !== undefined) opts.columns = [...o.columns]
       const t = await file.read(opts)
-      return A.tableFromIPC(t.intoIPCStream())
+      return arrow().tableFromIPC(t.intoIPCStream())
     },
     close: () => {
       if (!closed) {

@@ -30,7 +30,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs"
 import { parentPort, workerData } from "node:worker_threads"
-import { rangeBlob } from "./blob.ts"
+import { rangeBlob, releasable } from "./blob.ts"
 
 interface Init {
   readonly wasmUrl: string
@@ -124,8 +124,14 @@ const copy = (v: Uint8Array): Uint8Array<ArrayBuffer> => {
   return c
 }
 
-/** Blob-shaped view of the shared bytes (as `bytesBlob` in wasm.ts): ranged reads copy only their range. */
-const blobOf = (bytes: Uint8Array): Blob => rangeBlob(bytes.byteLength, async (s, e) => copy(bytes.subarray(s, e)).buffer)
+/**
+ * Blob-shaped view of the shared bytes (as `bytesBlob` in wasm.ts): ranged reads copy only their range; `release`
+ * frees the copies (see `blob.ts` `releasable`).
+ */
+const blobOf = (bytes: Uint8Array): { readonly blob: Blob; readonly release: () => void } => {
+  const { read, release } = releasable(async (s, e) => copy(bytes.subarray(s, e)).buffer)
+  return { blob: rangeBlob(bytes.byteLength, read), release }
+}
 
 const own = (u: Uint8Array): Uint8Array =>
   u.byteOffset === 0 && u.byteLength === u.buffer.byteLength && !(u.buffer instanceof SharedArrayBuffer) ? u : u.slice()
@@ -134,6 +140,7 @@ const runJob = async (job: Job): Promise<void> => {
   const counter = new Int32Array(job.counter)
   const bytes = new Uint8Array(job.bytes, job.offset, job.length)
   let file: ReaderFile | undefined
+  const view = blobOf(bytes)
   try {
     for (;;) {
       const i = Atomics.add(counter, 0, 1)
@@ -143,10 +150,14 @@ const runJob = async (job: Job): Promise<void> => {
       let table: Table
       if (job.whole) table = pw.readParquet(bytes, { rowGroups, batchSize })
       else {
-        file ??= await pw.ParquetFile.fromFile(blobOf(bytes))
+        file ??= await pw.ParquetFile.fromFile(view.blob)
         const o: { rowGroups: Array<number>; batchSize: number; columns?: Array<string> } = { rowGroups, batchSize }
         if (job.columns !== undefined) o.columns = [...job.columns]
-        table = await file.read(o)
+        try {
+          table = await file.read(o)
+        } finally {
+          view.release()
+        }
       }
       const ipc = own(table.intoIPCStream())
       port.postMessage({ type: "result", task: i, ipc }, [ipc.buffer as ArrayBuffer])
@@ -303,8 +314,9 @@ const stitched = (blob: Blob, keep: number, tail: Uint8Array): Blob =>
  * asks for a few ranges per row group, and Node's file-backed Blob (`fs.openAsBlob`) took two to three times as long
  * to serve them as the decoding itself. The descriptor is this worker's: `close` (from `free`) closes it, and Node
  * closes whatever a worker left open when it is terminated.
+ * `release` frees the ranges read so far (see `blob.ts` `releasable`).
  */
-const fileBlob = (path: string): { readonly blob: Blob; readonly close: () => void } => {
+const fileBlob = (path: string): { readonly blob: Blob; readonly close: () => void; readonly release: () => void } => {
   const fd = openSync(path, "r")
   let closed = false
   const close = () => {
@@ -313,7 +325,7 @@ const fileBlob = (path: string): { readonly blob: Blob; readonly close: () => vo
     closeSync(fd)
   }
   try {
-    const blob = rangeBlob(fstatSync(fd).size, async (s, e) => {
+    const { read, release } = releasable(async (s, e) => {
       const out = new Uint8Array(e - s)
       let at = 0
       while (at < out.byteLength) {
@@ -323,7 +335,8 @@ const fileBlob = (path: string): { readonly blob: Blob; readonly close: () => vo
       }
       return out.buffer
     })
-    return { blob, close }
+    const blob = rangeBlob(fstatSync(fd).size, read)
+    return { blob, close, release }
   } catch (e) {
     close()
     throw e
@@ -352,6 +365,8 @@ interface OpenFile {
   readonly hint: string
   readonly reader: Promise<ReaderFile>
   readonly close: () => void
+  /** Frees the file's ranges read so far (see `fileBlob`). */
+  readonly release: () => void
 }
 
 /** The streaming scan's open readers, by path (at most a few: several scans may share the worker), with their hint. */
@@ -386,12 +401,21 @@ const readerFor = (path: string, hint: string | undefined): OpenFile => {
     f = undefined
   }
   if (f === undefined) {
-    const { blob, close } = fileBlob(path)
-    f = { hint: hint ?? "", reader: openFile(blob, hint), close }
+    const { blob, close, release } = fileBlob(path)
+    f = { hint: hint ?? "", reader: openFile(blob, hint), close, release }
     files.set(path, f)
     if (files.size > 4) free(files.keys().next().value!)
   }
   return f
+}
+
+/** Decodes row groups of an open file, then frees the ranges the decode read (see `fileBlob`). */
+const decode = async (f: OpenFile, o: { rowGroups: Array<number>; batchSize: number; columns?: Array<string> }): Promise<Table> => {
+  try {
+    return await (await f.reader).read(o)
+  } finally {
+    f.release()
+  }
 }
 
 const runRequest = async (m: Request): Promise<void> => {
@@ -407,7 +431,7 @@ const runRequest = async (m: Request): Promise<void> => {
       let done = false
       try {
         const mod = await (aggModule ??= import(m.agg.module) as Promise<AggModule>)
-        const ffi = (await (await f.reader).read(o)).intoFFI()
+        const ffi = (await decode(f, o)).intoFFI()
         try {
           const chunks = ffi.numArrays()
           done =
@@ -425,7 +449,7 @@ const runRequest = async (m: Request): Promise<void> => {
         return
       }
     }
-    const ipc = own((await (await f.reader).read(o)).intoIPCStream())
+    const ipc = own((await decode(f, o)).intoIPCStream())
     port.postMessage({ id: m.id, ipc }, [ipc.buffer as ArrayBuffer])
   } catch {
     free(m.path)

@@ -4,7 +4,8 @@
  * (`ARROW:schema`), so Categorical, Duration and second-unit timestamps read back as they were written.
  * @internal
  */
-import * as A from "apache-arrow"
+import type * as A from "apache-arrow"
+import { arrow } from "../arrowLib.ts"
 import * as DT from "../../Frame/DataType.ts"
 import type { DataType } from "../../Frame/DataType.ts"
 import * as Arrow from "../arrow.ts"
@@ -111,7 +112,7 @@ export const encode = (pw: ParquetWasm, frame: Frame, o: WriteOptions): Uint8Arr
   if (frame.width === 0) throw new ParquetFailure("cannot write a frame with no columns", { expected: "at least one column" })
   const props = writerProperties(pw, o)
   const table = Arrow.toTable(prepare(frame))
-  const ipc = A.tableToIPC(table, "stream")
+  const ipc = arrow().tableToIPC(table, "stream")
   const wasmTable = pw.Table.fromIPCStream(ipc)
   return pw.writeParquet(wasmTable, props)
 }

@@ -8,7 +8,8 @@
  * output. Same type mapping as `encode` (Arrow schema stored in the file; Timestamp("s") written as ms).
  * @internal
  */
-import * as A from "apache-arrow"
+import type * as A from "apache-arrow"
+import { arrow } from "../arrowLib.ts"
 import type { RecordBatch as WasmBatch, Table as WasmTable } from "parquet-wasm/esm"
 import type { Field } from "../../Frame/DataType.ts"
 import * as Arrow from "../arrow.ts"
@@ -170,7 +171,7 @@ export const make = (o: WriteOptions): ParquetStreamEncoder => {
       let table: WasmTable | undefined
       let k = 0
       try {
-        table = pw.Table.fromIPCStream(A.tableToIPC(Arrow.toTable(prepare(frame)), "stream"))
+        table = pw.Table.fromIPCStream(arrow().tableToIPC(Arrow.toTable(prepare(frame)), "stream"))
         const bs = table.recordBatches()
         try {
           for (; k < bs.length; k++) {

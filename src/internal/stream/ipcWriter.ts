@@ -10,20 +10,30 @@
  * batch's dictionary: one batch, or the stream format, only.)
  * @internal
  */
-import * as A from "apache-arrow"
+import type * as A from "apache-arrow"
+import { arrow } from "../arrowLib.ts"
 import type { Field } from "../../Frame/DataType.ts"
 import * as Arrow from "../arrow.ts"
 import * as C from "../column.ts"
 import type { Column } from "../column.ts"
 import type { Frame } from "../frame.ts"
 
-/** Collects the writer's output chunks instead of queueing them for an async reader. */
-class Chunks extends A.AsyncByteQueue {
-  parts: Array<Uint8Array> = []
-  override write(value: A.AsyncByteQueue extends { write(v: infer V): unknown } ? V : never): void {
-    const b = value as Uint8Array
-    if (b.byteLength > 0) this.parts.push(b)
+/** A byte queue collecting the writer's output chunks instead of queueing them for an async reader. */
+interface Chunks extends A.AsyncByteQueue {
+  parts: Array<Uint8Array>
+}
+
+/** The collecting queue's class, made on first use (apache-arrow is loaded lazily: `arrowLib.ts`). */
+let ChunksClass: (new () => Chunks) | undefined
+const chunks = (): Chunks => {
+  ChunksClass ??= class extends arrow().AsyncByteQueue {
+    parts: Array<Uint8Array> = []
+    override write(value: A.AsyncByteQueue extends { write(v: infer V): unknown } ? V : never): void {
+      const b = value as Uint8Array
+      if (b.byteLength > 0) this.parts.push(b)
+    }
   }
+  return new ChunksClass()
 }
 
 /** One top-level Categorical column's dictionary across batches. */
@@ -44,9 +54,9 @@ export interface IpcEncoder {
 
 /** An encoder for frames of `schema` (the caller checks that every frame has it). */
 export const make = (schema: ReadonlyArray<Field>, format: "file" | "stream"): IpcEncoder => {
-  const arrowSchema = new A.Schema(schema.map((f) => Arrow.fieldToArrow(f)))
-  const sink = new Chunks()
-  const writer = format === "file" ? new A.RecordBatchFileWriter() : new A.RecordBatchStreamWriter()
+  const arrowSchema = new (arrow().Schema)(schema.map((f) => Arrow.fieldToArrow(f)))
+  const sink = chunks()
+  const writer = format === "file" ? new (arrow().RecordBatchFileWriter)() : new (arrow().RecordBatchStreamWriter)()
   writer.reset(sink, arrowSchema)
   const shared = new Map<number, SharedDictionary>()
   schema.forEach((f, j) => {
@@ -79,13 +89,13 @@ export const make = (schema: ReadonlyArray<Field>, format: "file" | "stream"): I
       const c = codes[i]!
       out[i] = c >= 0 && c < m.length ? m[c]! : 0
     }
-    return A.makeData({
+    return arrow().makeData({
       type: arrowSchema.fields[j]!.type as A.Dictionary<A.Utf8, A.Int32>,
       length: col.length,
       nullCount: col.nullCount,
       nullBitmap: col.validity ?? undefined,
       data: out,
-      dictionary: new A.Vector(d.chunks)
+      dictionary: new (arrow().Vector)(d.chunks)
     })
   }
   let wrote = false
@@ -99,15 +109,15 @@ export const make = (schema: ReadonlyArray<Field>, format: "file" | "stream"): I
       for (const b of frame.batches) {
         if (b.length === 0) continue
         const children = b.columns.map((c, j) => (shared.has(j) ? remap(j, c) : Arrow.columnToData(c)))
-        const data = A.makeData({ type: new A.Struct(arrowSchema.fields), length: b.length, nullCount: 0, children })
-        writer.write(new A.RecordBatch(arrowSchema, data))
+        const data = arrow().makeData({ type: new (arrow().Struct)(arrowSchema.fields), length: b.length, nullCount: 0, children })
+        writer.write(new (arrow().RecordBatch)(arrowSchema, data))
         wrote = true
       }
       return take()
     },
     finish: () => {
       // no rows at all: the schema alone (as `tableToIPC` of an empty table)
-      if (!wrote) return [A.tableToIPC(new A.Table(arrowSchema), format)]
+      if (!wrote) return [arrow().tableToIPC(new (arrow().Table)(arrowSchema), format)]
       writer.finish()
       return take()
     }

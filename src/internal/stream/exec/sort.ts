@@ -9,7 +9,8 @@
  * A single run (the whole input fits in `sortRunRows`) is sorted in memory without spilling.
  * @internal
  */
-import * as A from "apache-arrow"
+import type * as A from "apache-arrow"
+import { arrow } from "../../arrowLib.ts"
 import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
 import * as Stream from "effect/Stream"
@@ -115,7 +116,7 @@ export const sortStream = (input: Batches, by: ReadonlyArray<ExprNode>, options:
           const files: Array<string> = []
           for (const [c, part] of chunks(run, opts.batchSize).entries()) {
             const path = `${dir}/run-${runs.length}-${c}.arrow`
-            yield* fs.writeFile(path, A.tableToIPC(Arrow.toTable(part), "stream"))
+            yield* fs.writeFile(path, arrow().tableToIPC(Arrow.toTable(part), "stream"))
             files.push(path)
           }
           observer?.({ _tag: "Spill", path: `${dir}/run-${runs.length}`, rows: run.height })
@@ -251,7 +252,7 @@ const dropKeysNone = (f: Frame, pos: number): Frame => {
 
 const fromIpc = (bytes: Uint8Array): Effect.Effect<Frame, unknown> =>
   Effect.suspend(() => {
-    const table = A.tableFromIPC(bytes)
+    const table = arrow().tableFromIPC(bytes)
     const schema = table.schema.fields.map((f) => ({ name: f.name, dtype: Arrow.dtypeFromArrow(f.type) }))
     const batches = table.batches.map((b) => ({ length: b.numRows, columns: b.data.children.map((d) => Arrow.columnFromData(d)) }))
     const f = F.unsafeMake(schema, batches)
