@@ -327,6 +327,9 @@ layer(NodeServices.layer)("streaming scan: aggregating decode workers", (it) => 
     // of the batch through the general path)
     const wide = fc.oneof({ weight: 1000, arbitrary: fc.integer({ min: 0, max: 3000 }) }, { weight: 1, arbitrary: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }) })
     assert.isAbove(loopProperty(wide, 600, 60, 20261126), 40)
+    // first batches longer than the rows coded before the loop (4096), with rare values that first appear after them
+    const rare = fc.oneof({ weight: 1000, arbitrary: fc.integer({ min: 0, max: 20 }) }, { weight: 1, arbitrary: fc.integer({ min: 21, max: 400 }) })
+    assert.isAbove(loopProperty(rare, 12_000, 8, 20261128), 8)
   })
 
   it("merged partials come out in order of first appearance, whatever the merge order", () => {
