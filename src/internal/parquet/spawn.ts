@@ -1,7 +1,8 @@
 /**
  * Starting a Parquet decode worker (`worker.ts`), shared by the parallel whole-file decoder (`parallel.ts`) and the
- * streaming scan's decoders (`stream/exec/decoder.ts`). The caller must have loaded parquet-wasm in this thread
- * (`wasm.ts` `instance()`): the worker gets the compiled module and only instantiates it.
+ * streaming scan's decoders (`stream/exec/decoder.ts`). The worker gets parquet-wasm's module compiled by this thread
+ * (`wasm.ts` `instance()`) and only instantiates it: in `workerData` when it is compiled already, or (`moduleLater`)
+ * as the worker's first message `{ wasmModule }`, so that a worker starts (~0.1 s) while this thread compiles it.
  *
  * V8's initial old-generation size for the workers is raised to {@link WORKER_INITIAL_OLD_SPACE_MB}: with the
  * default (a few MiB above the live heap), the buffers a row group allocates outside the heap (its column chunks
@@ -40,11 +41,21 @@ const setInitialOldSpace = (mb: number) => {
  * A new decode worker (not unref'd; the caller manages its lifetime). `preload`: the URL of a module the worker
  * imports as soon as it starts (the streaming scan's `partialAgg.ts`, so its first row group does not wait for it).
  * `largeHeap` (default true): start it with the larger initial old generation (see the module's comment).
+ * `moduleLater`: the caller posts `{ wasmModule: W.compiledModule() }` before any other message (the worker waits
+ * for it); otherwise parquet-wasm must be loaded in this thread already.
  */
-export const spawnWorker = (options?: { readonly preload?: string | undefined; readonly largeHeap?: boolean | undefined }): Worker => {
+export const spawnWorker = (options?: {
+  readonly preload?: string | undefined
+  readonly largeHeap?: boolean | undefined
+  readonly moduleLater?: boolean | undefined
+}): Worker => {
   const create = () =>
     new Worker(workerUrl(), {
-      workerData: { wasmUrl: import.meta.resolve("parquet-wasm/esm/parquet_wasm.js"), module: W.compiledModule(), preload: options?.preload }
+      workerData: {
+        wasmUrl: import.meta.resolve("parquet-wasm/esm/parquet_wasm.js"),
+        module: options?.moduleLater === true ? undefined : W.compiledModule(),
+        preload: options?.preload
+      }
     })
   if (options?.largeHeap === false) return create()
   if (starting++ === 0) setInitialOldSpace(WORKER_INITIAL_OLD_SPACE_MB)

@@ -4,7 +4,7 @@
  * its one relative import, `blob.ts`, imports nothing) and from `dist/` as plain JavaScript.
  *
  * `workerData` carries the URL of parquet-wasm's ESM glue and the compiled `WebAssembly.Module` (compiled once in
- * the main thread, so a worker only instantiates it). Each message is a job: the file bytes in a
+ * the main thread, so a worker only instantiates it), or the module comes as the first message (see `spawn.ts`). Each message is a job: the file bytes in a
  * SharedArrayBuffer, the row-group tasks, and a shared counter. The worker claims task indexes with `Atomics.add`
  * (the main thread claims from the same counter), decodes each claimed task with parquet-wasm and posts the Arrow
  * IPC stream back, transferring its ArrayBuffer (no copy). On a failure it stops claiming and posts the error
@@ -34,7 +34,8 @@ import { rangeBlob, releasable } from "./blob.ts"
 
 interface Init {
   readonly wasmUrl: string
-  readonly module: object
+  /** The compiled module, or undefined when the first message brings it. */
+  readonly module: object | undefined
   /** The aggregation module's URL, imported at once (see `spawn.ts`). */
   readonly preload?: string | undefined
 }
@@ -110,12 +111,22 @@ const RuntimeError = (globalThis as unknown as { readonly WebAssembly: { readonl
 const port = parentPort
 if (port === null) throw new Error("parquet decode worker started outside a worker thread")
 const init = workerData as Init
-const pw = (await import(init.wasmUrl)) as Glue
-pw.initSync({ module: init.module })
+// Without a module in `workerData`, the first message brings it (`{ wasmModule }`, see `spawn.ts`: the worker starts
+// while the calling thread compiles it). Messages that arrive before this worker is ready wait in `early`.
+const early: Array<Job | Request | Flush | { readonly close: string }> = []
+let gotModule: ((m: object) => void) | undefined
+const moduleMessage = init.module === undefined ? new Promise<object>((resolve) => (gotModule = resolve)) : undefined
+const beforeReady = (m: Job | Request | Flush | { readonly close: string } | { readonly wasmModule: object }) => {
+  if ("wasmModule" in m) gotModule?.(m.wasmModule)
+  else early.push(m)
+}
+port.on("message", beforeReady)
 if (init.preload !== undefined) {
   aggModule = import(init.preload) as Promise<AggModule>
   aggModule.catch(() => undefined) // a request awaiting it gets the failure
 }
+const pw = (await import(init.wasmUrl)) as Glue
+pw.initSync({ module: init.module ?? (await moduleMessage!) })
 
 /** A copy in fresh (unshared, unpooled) memory; `Buffer#slice` would return a view. */
 const copy = (v: Uint8Array): Uint8Array<ArrayBuffer> => {
@@ -470,10 +481,13 @@ const runFlush = async (m: Flush): Promise<void> => {
   }
 }
 
-port.on("message", (m: Job | Request | Flush | { readonly close: string }) => {
+const handle = (m: Job | Request | Flush | { readonly close: string }) => {
   if ("tasks" in m) {
     void runJob(m)
     return
   }
   chain = chain.then(() => ("close" in m ? free(m.close) : "flush" in m ? runFlush(m) : runRequest(m)))
-})
+}
+port.off("message", beforeReady)
+port.on("message", handle)
+for (const m of early) handle(m)

@@ -88,7 +88,7 @@ interface One {
 }
 
 const startWorker = (largeHeap: boolean): One => {
-  const w = spawnWorker({ preload: aggModuleUrl(), largeHeap })
+  const w = spawnWorker({ preload: aggModuleUrl(), largeHeap, moduleLater: true })
   w.unref()
   const pending = new Map<number, (r: Reply | undefined) => void>()
   let next = 0
@@ -130,10 +130,13 @@ const startWorker = (largeHeap: boolean): One => {
  * (the scan then decodes in-thread). `aggregating`: the scan's row groups are mostly aggregated on the workers.
  */
 export const make = async (threads: number = WORKERS, options?: { readonly aggregating?: boolean }): Promise<Decoder | undefined> => {
+  let ws: ReadonlyArray<One> = []
   try {
-    await W.instance() // compiles the module once in this thread; the workers only instantiate it
     // aggregating workers read the decoded columns in place and allocate little: the default heap (`spawn.ts`)
-    const ws = Array.from({ length: Math.max(1, threads) }, () => startWorker(options?.aggregating !== true))
+    ws = Array.from({ length: Math.max(1, threads) }, () => startWorker(options?.aggregating !== true))
+    // the module compiled once, here, while the workers start; they only instantiate it (their first message)
+    await W.instance()
+    for (const w of ws) w.send({ wasmModule: W.compiledModule() })
     let turn = 0
     // each file's dictionary hint (built here, once per file and columns: the workers do not load apache-arrow)
     const hints = new Map<string, { readonly columns: string; readonly hint: Promise<string | undefined> }>()
@@ -170,6 +173,7 @@ export const make = async (threads: number = WORKERS, options?: { readonly aggre
       }
     }
   } catch {
+    await Promise.all(ws.map((w) => w.terminate()))
     return undefined
   }
 }
