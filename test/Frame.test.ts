@@ -476,6 +476,14 @@ describe("Frame.fromArrow / Frame.toArrow (zero-copy)", () => {
     })
   )
 
+  it.effect("toArrow's table is of the application's apache-arrow (loaded on first use: one module instance)", () =>
+    Effect.gen(function* () {
+      const t = Frame.toArrow(yield* Frame.make({ x: [1, 2, 3], s: ["a", "b", null] }))
+      expect(t).toBeInstanceOf(A.Table)
+      expect(t.schema.fields[1]!.type).toBeInstanceOf(A.Utf8)
+      expect(A.tableFromIPC(A.tableToIPC(t)).getChild("s")!.toArray()).toEqual(["a", "b", null])
+    }))
+
   it.effect("toArrow shares every buffer with the frame's columns", () =>
     Effect.gen(function* () {
       const f64 = new Float64Array([1, 2, 3])

@@ -3,8 +3,9 @@
  * a Utf8 column as an Arrow `Dictionary<Int32, Utf8>` (the row group's dictionary page and its indices) only when
  * the file's `ARROW:schema` metadata asks for it. The hint is that metadata's value: the schema arrow-rs infers
  * for the file (parquet-wasm's `readSchema`), with the named Utf8 columns changed to dictionaries, as an
- * Arrow IPC schema message in base64 (as arrow-rs writes it). It is built here, on the calling thread, where
- * apache-arrow is loaded anyway: a worker then starts without importing it (a tenth of a second of its start-up).
+ * Arrow IPC schema message in base64 (as arrow-rs writes it). It is built here, on the calling thread (which loads
+ * apache-arrow on first use, `arrowLib.ts`): a worker then starts without importing it (a tenth of a second of its
+ * start-up).
  * @internal
  */
 import type * as A from "apache-arrow"
