@@ -8,7 +8,6 @@
  * start-up).
  * @internal
  */
-import type * as A from "apache-arrow"
 import { arrow } from "../arrowLib.ts"
 import { readTail } from "./ranged.ts"
 import * as W from "./wasm.ts"

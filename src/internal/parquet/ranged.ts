@@ -6,7 +6,6 @@
  * Shared by the lazy streaming scan and `Stream.parquet`.
  * @internal
  */
-import type * as A from "apache-arrow"
 import { arrow } from "../arrowLib.ts"
 import { type FileHandle, open as openFile } from "node:fs/promises"
 import * as DT from "../../Frame/DataType.ts"

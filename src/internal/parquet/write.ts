@@ -4,7 +4,6 @@
  * (`ARROW:schema`), so Categorical, Duration and second-unit timestamps read back as they were written.
  * @internal
  */
-import type * as A from "apache-arrow"
 import { arrow } from "../arrowLib.ts"
 import * as DT from "../../Frame/DataType.ts"
 import type { DataType } from "../../Frame/DataType.ts"

@@ -8,7 +8,6 @@
  * output. Same type mapping as `encode` (Arrow schema stored in the file; Timestamp("s") written as ms).
  * @internal
  */
-import type * as A from "apache-arrow"
 import { arrow } from "../arrowLib.ts"
 import type { RecordBatch as WasmBatch, Table as WasmTable } from "parquet-wasm/esm"
 import type { Field } from "../../Frame/DataType.ts"

@@ -9,7 +9,6 @@
  * A single run (the whole input fits in `sortRunRows`) is sorted in memory without spilling.
  * @internal
  */
-import type * as A from "apache-arrow"
 import { arrow } from "../../arrowLib.ts"
 import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
