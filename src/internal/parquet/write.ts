@@ -8,6 +8,7 @@ import { arrow } from "../arrowLib.ts"
 import * as DT from "../../Frame/DataType.ts"
 import type { DataType } from "../../Frame/DataType.ts"
 import * as Arrow from "../arrow.ts"
+import * as Ipc from "../arrowIpc.ts"
 import * as C from "../column.ts"
 import type { Column } from "../column.ts"
 import * as F from "../frame.ts"
@@ -105,13 +106,18 @@ export const writerProperties = (pw: ParquetWasm, o: WriteOptions) => {
   return props.build()
 }
 
+/**
+ * The frame as an Arrow IPC stream for parquet-wasm: written directly for flat columns (`arrowIpc.ts`, without
+ * loading apache-arrow), through apache-arrow's writer for nested ones.
+ */
+export const ipcOf = (frame: Frame): Uint8Array => Ipc.stream(frame) ?? arrow().tableToIPC(Arrow.toTable(frame), "stream")
+
 /** The frame as Parquet bytes. */
 export const encode = (pw: ParquetWasm, frame: Frame, o: WriteOptions): Uint8Array => {
   checkOptions(o)
   if (frame.width === 0) throw new ParquetFailure("cannot write a frame with no columns", { expected: "at least one column" })
   const props = writerProperties(pw, o)
-  const table = Arrow.toTable(prepare(frame))
-  const ipc = arrow().tableToIPC(table, "stream")
+  const ipc = ipcOf(prepare(frame))
   const wasmTable = pw.Table.fromIPCStream(ipc)
   return pw.writeParquet(wasmTable, props)
 }

@@ -8,15 +8,13 @@
  * output. Same type mapping as `encode` (Arrow schema stored in the file; Timestamp("s") written as ms).
  * @internal
  */
-import { arrow } from "../arrowLib.ts"
 import type { RecordBatch as WasmBatch, Table as WasmTable } from "parquet-wasm/esm"
 import type { Field } from "../../Frame/DataType.ts"
-import * as Arrow from "../arrow.ts"
 import * as F from "../frame.ts"
 import type { Frame } from "../frame.ts"
 import { errorText, ParquetFailure } from "./failure.ts"
 import * as W from "./wasm.ts"
-import { checkOptions, encode, prepare, type WriteOptions, writerProperties } from "./write.ts"
+import { checkOptions, encode, ipcOf, prepare, type WriteOptions, writerProperties } from "./write.ts"
 
 /** Measurements of one encoder run (tests use them to prove the memory bound). */
 export interface EncoderStats {
@@ -170,7 +168,7 @@ export const make = (o: WriteOptions): ParquetStreamEncoder => {
       let table: WasmTable | undefined
       let k = 0
       try {
-        table = pw.Table.fromIPCStream(arrow().tableToIPC(Arrow.toTable(prepare(frame)), "stream"))
+        table = pw.Table.fromIPCStream(ipcOf(prepare(frame)))
         const bs = table.recordBatches()
         try {
           for (; k < bs.length; k++) {
