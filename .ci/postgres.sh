@@ -72,6 +72,9 @@ runuser -u postgres -- psql -q -p "$PORT" -v ON_ERROR_STOP=1 \
 SELECT format('CREATE ROLE %I', :'user')
 WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'user') \gexec
 SELECT format('ALTER ROLE %I LOGIN CREATEDB PASSWORD %L', :'user', :'password') \gexec
+-- the suite drops its databases WITH (FORCE), which must also end an autovacuum worker busy in them (no role's
+-- process: without pg_signal_backend, "must be a member of the role whose process is being terminated")
+SELECT format('GRANT pg_signal_backend TO %I', :'user') \gexec
 SELECT format('CREATE DATABASE %I OWNER %I', :'user', :'user')
 WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'user') \gexec
 SQL
