@@ -7,7 +7,6 @@ import { assert, describe, it } from "@effect/vitest"
 import * as A from "apache-arrow"
 import * as fc from "fast-check"
 import * as DT from "../src/Frame/DataType.ts"
-import type { Field } from "../src/Frame/DataType.ts"
 import { FastCheck } from "../src/Testing/index.ts"
 import * as Arrow from "../src/internal/arrow.ts"
 import * as Ipc from "../src/internal/arrowIpc.ts"
@@ -15,27 +14,8 @@ import * as C from "../src/internal/column.ts"
 import * as F from "../src/internal/frame.ts"
 import type { Frame } from "../src/internal/frame.ts"
 import * as W from "../src/internal/parquet/wasm.ts"
+import { FLAT } from "./support/fields.ts"
 
-const FLAT: ReadonlyArray<Field> = [
-  { name: "i8", dtype: DT.Int8 },
-  { name: "i16", dtype: DT.Int16 },
-  { name: "i32", dtype: DT.Int32 },
-  { name: "i64", dtype: DT.Int64 },
-  { name: "u8", dtype: DT.UInt8 },
-  { name: "u16", dtype: DT.UInt16 },
-  { name: "u32", dtype: DT.UInt32 },
-  { name: "u64", dtype: DT.UInt64 },
-  { name: "f32", dtype: DT.Float32 },
-  { name: "f64", dtype: DT.Float64 },
-  { name: "b", dtype: DT.Boolean },
-  { name: "s", dtype: DT.Utf8 },
-  { name: "c", dtype: DT.Categorical },
-  { name: "d", dtype: DT.Date },
-  { name: "ts", dtype: DT.Timestamp("ms", "America/New_York") },
-  { name: "tu", dtype: DT.Timestamp("us", null) },
-  { name: "du", dtype: DT.Duration("ns") },
-  { name: "dec", dtype: DT.Decimal(12, 3) }
-]
 
 /** Every value of a table, column by column, as text (bigints and nulls included). */
 const contents = (t: A.Table): Array<string> =>
