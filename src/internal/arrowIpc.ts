@@ -293,8 +293,15 @@ const addColumn = (body: Body, c: Column): void => {
 
 const pad8 = (n: number) => (n + 7) & ~7
 
+/** One message before framing: its flatbuffer and its body's buffers (each padded to 8 bytes in the stream). */
+interface Message {
+  readonly meta: Uint8Array
+  readonly buffers: ReadonlyArray<Uint8Array>
+  readonly bodyLength: number
+}
+
 /** A `RecordBatch` message (header type `RecordBatch`, or inside a `DictionaryBatch` of id `dictionaryId`). */
-const batchMessage = (length: number, body: Body, dictionaryId?: number): Uint8Array => {
+const batchMessage = (length: number, body: Body, dictionaryId?: number): Message => {
   let bodyLength = 0
   const spans: Array<readonly [number, number]> = body.buffers.map((x) => {
     const at = bodyLength
@@ -315,34 +322,25 @@ const batchMessage = (length: number, body: Body, dictionaryId?: number): Uint8A
   b.link(rb.field[1]!, () => nodes)
   const buffers = b.pairs(spans)
   b.link(rb.field[2]!, () => buffers)
-  return frameMessage(b.finish(), body.buffers, bodyLength)
+  return { meta: b.finish(), buffers: body.buffers, bodyLength }
 }
 
-/** Continuation marker, metadata length, metadata, body (each buffer padded to 8 bytes). */
-const frameMessage = (meta: Uint8Array, buffers: ReadonlyArray<Uint8Array>, bodyLength: number): Uint8Array => {
-  const out = new Uint8Array(8 + meta.byteLength + bodyLength)
+/** The bytes of framed messages: continuation marker, metadata length, metadata, body (buffers padded to 8 bytes). */
+const framed = (messages: ReadonlyArray<Message>, end: boolean): Uint8Array => {
+  const out = new Uint8Array(messages.reduce((a, m) => a + 8 + m.meta.byteLength + m.bodyLength, end ? 8 : 0))
   const dv = new DataView(out.buffer)
-  dv.setInt32(0, -1, true)
-  dv.setInt32(4, meta.byteLength, true)
-  out.set(meta, 8)
-  let at = 8 + meta.byteLength
-  for (const x of buffers) {
-    out.set(x, at)
-    at += pad8(x.byteLength)
-  }
-  return out
-}
-
-/** The end-of-stream marker. */
-const EOS = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0])
-
-const concat = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.byteLength, 0))
   let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.byteLength
+  for (const m of messages) {
+    dv.setInt32(at, -1, true)
+    dv.setInt32(at + 4, m.meta.byteLength, true)
+    out.set(m.meta, at + 8)
+    at += 8 + m.meta.byteLength
+    for (const x of m.buffers) {
+      out.set(x, at)
+      at += pad8(x.byteLength)
+    }
   }
+  if (end) dv.setInt32(at, -1, true) // end of stream: 0xFFFFFFFF then a zero length (already zero)
   return out
 }
 
@@ -350,14 +348,14 @@ const concat = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
  * The frame as an Arrow IPC stream (schema, then per batch its Categorical columns' dictionaries when they changed,
  * then the record batch), the same stream apache-arrow's `tableToIPC(toTable(frame), "stream")` gives up to
  * dictionary ids; or undefined when a column is not flat (Null, List, Struct: the caller then uses apache-arrow).
- * Copies the buffers once, into the stream.
+ * The column buffers are copied once, into the stream.
  */
 export const stream = (frame: {
   readonly schema: ReadonlyArray<Field>
   readonly batches: ReadonlyArray<{ readonly length: number; readonly columns: ReadonlyArray<Column> }>
 }): Uint8Array | undefined => {
   if (!frame.schema.every((f) => writable(f.dtype))) return undefined
-  const parts: Array<Uint8Array> = [frameMessage(schemaMessage(frame.schema), [], 0)]
+  const messages: Array<Message> = [{ meta: schemaMessage(frame.schema), buffers: [], bodyLength: 0 }]
   const lastDictionary = new Map<number, Column>()
   for (const batch of frame.batches) {
     batch.columns.forEach((c, i) => {
@@ -366,14 +364,13 @@ export const stream = (frame: {
       lastDictionary.set(i, d)
       const body: Body = { nodes: [], buffers: [] }
       addColumn(body, d)
-      parts.push(batchMessage(d.length, body, i))
+      messages.push(batchMessage(d.length, body, i))
     })
     const body: Body = { nodes: [], buffers: [] }
     for (const c of batch.columns) addColumn(body, c)
-    parts.push(batchMessage(batch.length, body))
+    messages.push(batchMessage(batch.length, body))
   }
-  parts.push(EOS)
-  return concat(parts)
+  return framed(messages, true)
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -487,5 +484,5 @@ export const withDictionaries = (ipc: Uint8Array, names: ReadonlyArray<string>):
   const meta = new Uint8Array(fresh.byteLength + old.byteLength)
   meta.set(fresh)
   meta.set(old, fresh.byteLength)
-  return frameMessage(meta, [], 0)
+  return framed([{ meta, buffers: [], bodyLength: 0 }], false)
 }
