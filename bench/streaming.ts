@@ -4,7 +4,7 @@
  * `bench/data/streaming/<size>gb/` (gitignored), then scan → filter → groupBy → sinkParquet run by each engine in a
  * child process whose peak RSS (VmHWM from /proc/<pid>/status, sampled every 50 ms and read at the end) is reported:
  * - polaroid: `LazyFrame.sinkParquet` (streaming mode) under `node --max-old-space-size=512`, from the built package
- *   (the bench builds it first; the child imports `polaroid/Frame/LazyFrame`, `polaroid/Expr/Expr`,
+ *   (the bench runs `npm run build` first; the child imports `polaroid/Frame/LazyFrame`, `polaroid/Expr/Expr`,
  *   `polaroid/Source/Scan`, `effect/Effect`, as an application that imports only what it uses);
  * - nodejs-polars: `pl.scanParquet(glob).filter(...).groupBy(...).agg(...).sinkParquet(...)` (its streaming engine),
  *   same node flags;
@@ -316,8 +316,8 @@ if (process.argv.includes("--sink-memory-child")) {
     if (engines.includes("polaroid")) {
       // the polaroid child loads the built package (dist/), as an installed application would
       const { spawnSync } = await import("node:child_process")
-      const tsc = spawnSync(path.join(here, "..", "node_modules", ".bin", "tsc"), ["-p", path.join(here, "..", "tsconfig.build.json")], { stdio: "inherit" })
-      if (tsc.status !== 0) throw new Error("npm run build failed")
+      const build = spawnSync("npm", ["run", "build"], { cwd: path.join(here, ".."), stdio: "inherit" })
+      if (build.status !== 0) throw new Error("npm run build failed")
     }
     const load = os.loadavg().map((x) => x.toFixed(2)).join(", ")
     const results: Array<Run> = []

@@ -17,11 +17,12 @@
  */
 import { setFlagsFromString } from "node:v8"
 import { Worker } from "node:worker_threads"
+import { ownModule } from "../ownModule.ts"
 import * as W from "./wasm.ts"
 
 export const WORKER_INITIAL_OLD_SPACE_MB = 256
 
-const workerUrl = (): URL => new URL(import.meta.url.endsWith(".ts") ? "./worker.ts" : "./worker.js", import.meta.url)
+const workerUrl = (): URL => ownModule(import.meta.url, "./worker.ts", "internal/parquet/worker.js")
 
 let starting = 0
 

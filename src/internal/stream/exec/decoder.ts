@@ -16,6 +16,7 @@
  * @internal
  */
 import { availableParallelism } from "node:os"
+import { ownModule } from "../../ownModule.ts"
 import * as Hint from "../../parquet/hint.ts"
 import { spawnWorker } from "../../parquet/spawn.ts"
 import * as W from "../../parquet/wasm.ts"
@@ -42,7 +43,7 @@ export const AHEAD_AGGREGATED = 8
 export const WORKERS = Math.max(1, Math.min(2, availableParallelism()))
 
 /** The module a worker loads to aggregate row groups (`partialAgg.ts`, or its build output). */
-const aggModuleUrl = (): string => new URL(import.meta.url.endsWith(".ts") ? "./partialAgg.ts" : "./partialAgg.js", import.meta.url).href
+const aggModuleUrl = (): string => ownModule(import.meta.url, "./partialAgg.ts", "internal/stream/exec/partialAgg.js").href
 
 /** What a row-group request gives: the decoded IPC stream, the row count a worker aggregated, or undefined (failed). */
 export type Decoded = Uint8Array | { readonly aggregated: number } | undefined
