@@ -5,7 +5,8 @@
  * child process whose peak RSS (VmHWM from /proc/<pid>/status, sampled every 50 ms and read at the end) is reported:
  * - polaroid: `LazyFrame.sinkParquet` (streaming mode) under `node --max-old-space-size=512`, from the built package
  *   (the bench runs `npm run build` first; the child imports `polaroid/Frame/LazyFrame`, `polaroid/Expr/Expr`,
- *   `polaroid/Source/Scan`, `effect/Effect`, as an application that imports only what it uses);
+ *   `polaroid/Source/Scan`, `effect/Effect` and provides `NodeFileSystem.layer`, the one platform service the query
+ *   needs, as an application that imports only what it uses);
  * - nodejs-polars: `pl.scanParquet(glob).filter(...).groupBy(...).agg(...).sinkParquet(...)` (its streaming engine),
  *   same node flags;
  * - DuckDB: `SET threads=2; SET memory_limit='1GB'; COPY (SELECT ... FROM read_parquet(glob) ...) TO ...`.
@@ -89,7 +90,7 @@ const child = async (engine: string, dir: string, out: string, query: string) =>
   if (query === "sink") return sinkChild(engine, glob, out)
   if (engine === "polaroid") {
     // as an application loads it: the built package (npm run build), one module each
-    const NodeServices = await import("@effect/platform-node/NodeServices")
+    const NodeFileSystem = await import("@effect/platform-node/NodeFileSystem")
     const Effect = await import("effect/Effect")
     const { pipe } = await import("effect/Function")
     const { col, len } = await import("polaroid/Expr/Expr")
@@ -100,7 +101,7 @@ const child = async (engine: string, dir: string, out: string, query: string) =>
       LazyFrame.filter(col("v3").gt(10)),
       LazyFrame.groupBy(["id1", "id4"]).agg(col("v1").sum().alias("v1_sum"), col("v3").mean().alias("v3_mean"), len().alias("n"))
     )
-    const r = await Effect.runPromise(LazyFrame.sinkParquet(q, out).pipe(Effect.provide(NodeServices.layer)))
+    const r = await Effect.runPromise(LazyFrame.sinkParquet(q, out).pipe(Effect.provide(NodeFileSystem.layer)))
     return r.rows
   }
   if (engine === "polars") {
@@ -126,14 +127,14 @@ const child = async (engine: string, dir: string, out: string, query: string) =>
 /** The large-output query: rows with v3 > 50, four columns, straight into a Parquet sink. */
 const sinkChild = async (engine: string, glob: string, out: string) => {
   if (engine === "polaroid") {
-    const NodeServices = await import("@effect/platform-node/NodeServices")
+    const NodeFileSystem = await import("@effect/platform-node/NodeFileSystem")
     const Effect = await import("effect/Effect")
     const { pipe } = await import("effect/Function")
     const { col } = await import("polaroid/Expr/Expr")
     const LazyFrame = await import("polaroid/Frame/LazyFrame")
     const { scanParquet } = await import("polaroid/Source/Scan")
     const q = pipe(scanParquet(glob), LazyFrame.filter(col("v3").gt(50)), LazyFrame.select("id1", "id4", "v3", "ts"))
-    const r = await Effect.runPromise(LazyFrame.sinkParquet(q, out).pipe(Effect.provide(NodeServices.layer)))
+    const r = await Effect.runPromise(LazyFrame.sinkParquet(q, out).pipe(Effect.provide(NodeFileSystem.layer)))
     return r.rows
   }
   if (engine === "polars") {
