@@ -23,50 +23,51 @@ export class UnsupportedArrowType extends Error {}
 
 /** Our dtype for an Arrow type; throws UnsupportedArrowType for types we do not model (Binary, Union, Interval…). */
 export const dtypeFromArrow = (t: A.DataType): DataType => {
+  const ar = arrow()
   switch (t.typeId) {
-    case arrow().Type.Null:
+    case ar.Type.Null:
       return DT.Null
-    case arrow().Type.Int: {
+    case ar.Type.Int: {
       const it = t as A.Int
       const tag = `${it.isSigned ? "Int" : "UInt"}${it.bitWidth}` as DT.IntegerTag
       return { _tag: tag }
     }
-    case arrow().Type.Float: {
+    case ar.Type.Float: {
       const ft = t as A.Float
-      return ft.precision === arrow().Precision.DOUBLE ? DT.Float64 : DT.Float32
+      return ft.precision === ar.Precision.DOUBLE ? DT.Float64 : DT.Float32
     }
-    case arrow().Type.Bool:
+    case ar.Type.Bool:
       return DT.Boolean
-    case arrow().Type.Utf8:
-    case arrow().Type.LargeUtf8:
+    case ar.Type.Utf8:
+    case ar.Type.LargeUtf8:
       return DT.Utf8
-    case arrow().Type.Dictionary: {
+    case ar.Type.Dictionary: {
       const d = t as A.Dictionary
-      if (d.dictionary.typeId === arrow().Type.Utf8 || d.dictionary.typeId === arrow().Type.LargeUtf8) return DT.Categorical
+      if (d.dictionary.typeId === ar.Type.Utf8 || d.dictionary.typeId === ar.Type.LargeUtf8) return DT.Categorical
       return dtypeFromArrow(d.dictionary)
     }
-    case arrow().Type.Date:
+    case ar.Type.Date:
       return DT.Date
-    case arrow().Type.Timestamp: {
+    case ar.Type.Timestamp: {
       const ts = t as A.Timestamp
       return DT.Timestamp(UNIT_FROM_ARROW[ts.unit]!, ts.timezone ?? null)
     }
-    case arrow().Type.Duration:
+    case ar.Type.Duration:
       return DT.Duration(UNIT_FROM_ARROW[(t as A.Duration).unit]!)
-    case arrow().Type.Decimal: {
+    case ar.Type.Decimal: {
       const d = t as A.Decimal
       if (d.bitWidth !== 128) throw new UnsupportedArrowType(`Decimal${d.bitWidth}`)
       return DT.Decimal(d.precision, d.scale)
     }
-    case arrow().Type.List:
+    case ar.Type.List:
       return DT.List(dtypeFromArrow((t as A.List).children[0]!.type))
-    case arrow().Type.FixedSizeList:
+    case ar.Type.FixedSizeList:
       return DT.List(dtypeFromArrow((t as A.FixedSizeList).children[0]!.type))
-    case arrow().Type.Map: {
+    case ar.Type.Map: {
       const entries = (t as A.Map_).children[0]!
       return DT.List(dtypeFromArrow(entries.type))
     }
-    case arrow().Type.Struct:
+    case ar.Type.Struct:
       return DT.Struct((t as A.Struct).children.map((f) => ({ name: f.name, dtype: dtypeFromArrow(f.type) })))
     default:
       throw new UnsupportedArrowType(String(t))
@@ -75,47 +76,48 @@ export const dtypeFromArrow = (t: A.DataType): DataType => {
 
 /** The Arrow type for our dtype. */
 export const dtypeToArrow = (t: DataType): A.DataType => {
+  const ar = arrow()
   switch (t._tag) {
     case "Null":
-      return new (arrow().Null)()
+      return new ar.Null()
     case "Int8":
-      return new (arrow().Int8)()
+      return new ar.Int8()
     case "Int16":
-      return new (arrow().Int16)()
+      return new ar.Int16()
     case "Int32":
-      return new (arrow().Int32)()
+      return new ar.Int32()
     case "Int64":
-      return new (arrow().Int64)()
+      return new ar.Int64()
     case "UInt8":
-      return new (arrow().Uint8)()
+      return new ar.Uint8()
     case "UInt16":
-      return new (arrow().Uint16)()
+      return new ar.Uint16()
     case "UInt32":
-      return new (arrow().Uint32)()
+      return new ar.Uint32()
     case "UInt64":
-      return new (arrow().Uint64)()
+      return new ar.Uint64()
     case "Float32":
-      return new (arrow().Float32)()
+      return new ar.Float32()
     case "Float64":
-      return new (arrow().Float64)()
+      return new ar.Float64()
     case "Boolean":
-      return new (arrow().Bool)()
+      return new ar.Bool()
     case "Utf8":
-      return new (arrow().Utf8)()
+      return new ar.Utf8()
     case "Categorical":
-      return new (arrow().Dictionary)(new (arrow().Utf8)(), new (arrow().Int32)())
+      return new ar.Dictionary(new ar.Utf8(), new ar.Int32())
     case "Date":
-      return new (arrow().DateDay)()
+      return new ar.DateDay()
     case "Timestamp":
-      return new (arrow().Timestamp)(UNIT_TO_ARROW[t.unit], t.timeZone)
+      return new ar.Timestamp(UNIT_TO_ARROW[t.unit], t.timeZone)
     case "Duration":
-      return new (arrow().Duration)(UNIT_TO_ARROW[t.unit])
+      return new ar.Duration(UNIT_TO_ARROW[t.unit])
     case "Decimal":
-      return new (arrow().Decimal)(t.scale, t.precision, 128)
+      return new ar.Decimal(t.scale, t.precision, 128)
     case "List":
-      return new (arrow().List)(new (arrow().Field)("item", dtypeToArrow(t.inner), true))
+      return new ar.List(new ar.Field("item", dtypeToArrow(t.inner), true))
     case "Struct":
-      return new (arrow().Struct)(t.fields.map((f) => new (arrow().Field)(f.name, dtypeToArrow(f.dtype), true)))
+      return new ar.Struct(t.fields.map((f) => new ar.Field(f.name, dtypeToArrow(f.dtype), true)))
   }
 }
 
@@ -154,6 +156,7 @@ const offsetsOf = (d: A.Data): { offsets: Int32Array; base: number } => {
 
 /** One Arrow `Data` chunk as a column (zero-copy where the layouts agree). */
 export const columnFromData = (d: A.Data): Column => {
+  const ar = arrow()
   const dtype = dtypeFromArrow(d.type)
   const validity = validityOf(d)
   const n = d.length
@@ -161,22 +164,22 @@ export const columnFromData = (d: A.Data): Column => {
   // Empty data (e.g. the batch apache-arrow makes for an empty table) may have no buffers at all.
   if (n === 0) return C.nulls(dtype, 0)
   switch (t.typeId) {
-    case arrow().Type.Null:
+    case ar.Type.Null:
       return C.nulls(DT.Null, n)
-    case arrow().Type.Bool:
+    case ar.Type.Bool:
       return C.make(
         dtype,
         n,
         d.offset === 0 ? (d.values as Uint8Array) : Bits.sliceBits(d.values as Uint8Array, d.offset, n),
         validity
       )
-    case arrow().Type.Utf8:
-    case arrow().Type.LargeUtf8: {
+    case ar.Type.Utf8:
+    case ar.Type.LargeUtf8: {
       const { offsets, base } = offsetsOf(d)
       const bytes = (d.values as Uint8Array).subarray(base, base + offsets[n]!)
       return C.make(dtype, n, bytes, validity, { offsets })
     }
-    case arrow().Type.Dictionary: {
+    case ar.Type.Dictionary: {
       const dictVec = d.dictionary!
       const dictCol = concatData(dictVec.data)
       const raw = d.values as C.Values
@@ -189,8 +192,8 @@ export const columnFromData = (d: A.Data): Column => {
       const col = C.take(dictCol, codes)
       return C.make(col.dtype, n, col.values, validity, col)
     }
-    case arrow().Type.Float: {
-      if ((t as A.Float).precision === arrow().Precision.HALF) {
+    case ar.Type.Float: {
+      if ((t as A.Float).precision === ar.Precision.HALF) {
         const h = (d.values as Uint16Array).subarray(0, n)
         const out = new Float32Array(n)
         for (let i = 0; i < n; i++) out[i] = float16ToFloat32(h[i]!)
@@ -198,34 +201,34 @@ export const columnFromData = (d: A.Data): Column => {
       }
       return C.make(dtype, n, (d.values as C.Values).subarray(0, n), validity)
     }
-    case arrow().Type.Date: {
+    case ar.Type.Date: {
       const v = d.values as Int32Array | BigInt64Array
-      if ((t as A.Date_).unit === arrow().DateUnit.DAY && v instanceof Int32Array)
+      if ((t as A.Date_).unit === ar.DateUnit.DAY && v instanceof Int32Array)
         return C.make(dtype, n, v.subarray(0, n), validity)
       const out = new Int32Array(n)
       if (v instanceof BigInt64Array) for (let i = 0; i < n; i++) out[i] = Number(v[i]! / 86_400_000n)
       else for (let i = 0; i < n; i++) out[i] = Math.floor(((v[2 * i + 1]! * 2 ** 32) + (v[2 * i]! >>> 0)) / 86_400_000)
       return C.make(dtype, n, out, validity)
     }
-    case arrow().Type.Decimal: {
+    case ar.Type.Decimal: {
       const u = d.values as Uint32Array
       const v = new BigInt64Array(u.buffer, u.byteOffset, 2 * n)
       return C.make(dtype, n, v, validity)
     }
-    case arrow().Type.List:
-    case arrow().Type.Map: {
+    case ar.Type.List:
+    case ar.Type.Map: {
       const { offsets, base } = offsetsOf(d)
       const child = C.slice(columnFromData(d.children[0]!), base, offsets[n]!)
       return C.make(dtype, n, new Uint8Array(0), validity, { offsets, children: [child] })
     }
-    case arrow().Type.FixedSizeList: {
+    case ar.Type.FixedSizeList: {
       const size = (t as A.FixedSizeList).listSize
       const offsets = new Int32Array(n + 1)
       for (let i = 0; i <= n; i++) offsets[i] = i * size
       const child = C.slice(columnFromData(d.children[0]!), 0, n * size)
       return C.make(dtype, n, new Uint8Array(0), validity, { offsets, children: [child] })
     }
-    case arrow().Type.Struct:
+    case ar.Type.Struct:
       return C.make(dtype, n, new Uint8Array(0), validity, {
         children: d.children.map((c) => C.slice(columnFromData(c), 0, n))
       })
@@ -249,42 +252,43 @@ export const concatData = (chunks: ReadonlyArray<A.Data>): Column => {
 
 /** A column as an Arrow `Data` (zero-copy). */
 export const columnToData = (col: Column): A.Data => {
+  const ar = arrow()
   const type = dtypeToArrow(col.dtype)
   const nullBitmap = col.validity ?? undefined
   const base = { type, length: col.length, nullCount: col.nullCount, nullBitmap } as const
   switch (col.dtype._tag) {
     case "Null":
-      return arrow().makeData({ type: type as A.Null, length: col.length, nullCount: col.length })
+      return ar.makeData({ type: type as A.Null, length: col.length, nullCount: col.length })
     case "Utf8":
-      return arrow().makeData({ ...base, type: type as A.Utf8, valueOffsets: col.offsets!, data: col.values as Uint8Array })
+      return ar.makeData({ ...base, type: type as A.Utf8, valueOffsets: col.offsets!, data: col.values as Uint8Array })
     case "Categorical": {
       const dict = columnToData(col.dictionary!)
-      return arrow().makeData({
+      return ar.makeData({
         ...base,
         type: type as A.Dictionary<A.Utf8, A.Int32>,
         data: col.values as Int32Array,
-        dictionary: new (arrow().Vector)([dict]) as A.Vector<A.Utf8>
+        dictionary: new ar.Vector([dict]) as A.Vector<A.Utf8>
       })
     }
     case "List":
-      return arrow().makeData({
+      return ar.makeData({
         ...base,
         type: type as A.List,
         valueOffsets: col.offsets!,
         child: columnToData(col.children![0]!)
       })
     case "Struct":
-      return arrow().makeData({ ...base, type: type as A.Struct, children: col.children!.map(columnToData) })
+      return ar.makeData({ ...base, type: type as A.Struct, children: col.children!.map(columnToData) })
     case "Decimal": {
       const v = col.values as BigInt64Array
-      return arrow().makeData({
+      return ar.makeData({
         ...base,
         type: type as A.Decimal,
         data: new Uint32Array(v.buffer, v.byteOffset, v.length * 2)
       })
     }
     default:
-      return arrow().makeData({ ...base, type: type as A.Int, data: col.values as Int32Array })
+      return ar.makeData({ ...base, type: type as A.Int, data: col.values as Int32Array })
   }
 }
 
@@ -295,15 +299,16 @@ export const toTable = (frame: {
   readonly schema: ReadonlyArray<Field>
   readonly batches: ReadonlyArray<{ readonly length: number; readonly columns: ReadonlyArray<Column> }>
 }): A.Table => {
-  const schema = new (arrow().Schema)(frame.schema.map((f) => fieldToArrow(f)))
+  const ar = arrow()
+  const schema = new ar.Schema(frame.schema.map((f) => fieldToArrow(f)))
   const batches = frame.batches.map((b) => {
-    const data = arrow().makeData({
-      type: new (arrow().Struct)(schema.fields),
+    const data = ar.makeData({
+      type: new ar.Struct(schema.fields),
       length: b.length,
       nullCount: 0,
       children: b.columns.map(columnToData)
     })
-    return new (arrow().RecordBatch)(schema, data)
+    return new ar.RecordBatch(schema, data)
   })
-  return new (arrow().Table)(schema, batches)
+  return new ar.Table(schema, batches)
 }

@@ -178,10 +178,6 @@ const INTS: Partial<Record<DataType["_tag"], readonly [number, boolean]>> = {
   UInt64: [64, false]
 }
 
-/** Whether `stream` writes a column of this dtype (flat columns; not Null, List, Struct). */
-const writable = (t: DataType): boolean =>
-  INTS[t._tag] !== undefined ||
-  ["Float32", "Float64", "Boolean", "Utf8", "Categorical", "Date", "Timestamp", "Duration", "Decimal"].includes(t._tag)
 
 /** The type table of a flat dtype; returns [union member, table position]. */
 const typeTable = (b: Builder, t: DataType): readonly [number, number] => {
@@ -270,6 +266,9 @@ const WIDTH: Partial<Record<DataType["_tag"], number>> = {
   Decimal: 16,
   Categorical: 4
 }
+
+/** Whether `stream` writes a column of this dtype: a fixed width, Boolean or Utf8 (not Null, List, Struct). */
+const writable = (t: DataType): boolean => WIDTH[t._tag] !== undefined || t._tag === "Boolean" || t._tag === "Utf8"
 
 /** Adds a flat column's node and buffers (validity, then values; Utf8: offsets re-based to 0, then bytes). */
 const addColumn = (body: Body, c: Column): void => {

@@ -3,8 +3,7 @@
  * start-up (bench/streaming.ts's 1 GB run: a twentieth of its time) whether or not it ever touched Arrow data.
  * `arrow()` loads it synchronously (Node's `require` of an ES module, Node ≥ 22.12) from the same URL an `import`
  * of "apache-arrow" resolves to, so it is the one module instance the application's own imports get (its classes,
- * `instanceof` and type ids are shared). `prefetch()` starts an asynchronous load where a later use is certain (a
- * Parquet or IPC sink), so the load overlaps other work.
+ * `instanceof` and type ids are shared).
  * @internal
  */
 import { createRequire } from "node:module"
@@ -17,13 +16,3 @@ let lib: typeof Arrow | undefined
 export const arrow = (): typeof Arrow =>
   (lib ??= createRequire(import.meta.url)(fileURLToPath(import.meta.resolve("apache-arrow"))) as typeof Arrow)
 
-/** Starts loading apache-arrow without waiting for it (a no-op once loaded). */
-export const prefetch = (): void => {
-  if (lib !== undefined) return
-  import("apache-arrow").then(
-    (m) => {
-      lib ??= m
-    },
-    () => undefined // `arrow()` reports the failure where the module is used
-  )
-}

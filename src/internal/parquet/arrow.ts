@@ -25,6 +25,7 @@ const unsupported = (column: string, what: string): ParquetFailure =>
   })
 
 const fixedToUtf8 = (d: A.Data, width: number, uuid: boolean): A.Data => {
+  const ar = arrow()
   const n = d.length
   const src = (d.values as Uint8Array).subarray(d.offset * width, (d.offset + n) * width)
   const offsets = new Int32Array(n + 1)
@@ -45,8 +46,8 @@ const fixedToUtf8 = (d: A.Data, width: number, uuid: boolean): A.Data => {
     bytes = src
     for (let i = 0; i <= n; i++) offsets[i] = i * width
   }
-  return arrow().makeData({
-    type: new (arrow().Utf8)(),
+  return ar.makeData({
+    type: new ar.Utf8(),
     length: n,
     nullCount: d.nullCount,
     nullBitmap: bitmapOf(d),
@@ -60,6 +61,7 @@ const fixedToUtf8 = (d: A.Data, width: number, uuid: boolean): A.Data => {
  * low words of the little-endian offsets through an Int32Array view (no BigInt per row).
  */
 const largeToUtf8 = (d: A.Data, column: string): A.Data => {
+  const ar = arrow()
   const raw = d.valueOffsets as unknown as BigInt64Array
   const n = d.length
   const base = raw[d.offset]!
@@ -75,8 +77,8 @@ const largeToUtf8 = (d: A.Data, column: string): A.Data => {
   // The true differences are below 2^31, so int32 wrap-around of the low words cancels out.
   for (let i = 0; i <= n; i++) offsets[i] = (words[2 * (d.offset + i)]! - b0) | 0
   const start = Number(base)
-  return arrow().makeData({
-    type: new (arrow().Utf8)(),
+  return ar.makeData({
+    type: new ar.Utf8(),
     length: n,
     nullCount: d.nullCount,
     nullBitmap: bitmapOf(d),
@@ -101,11 +103,12 @@ const childNode = (p: PNode | undefined, name: string): PNode | undefined => p?.
 
 /** Rewrites one Arrow Data (recursively) into types polaroid models; returns `d` itself when nothing changes. */
 export const sanitize = (d: A.Data, p: PNode | undefined, column: string): A.Data => {
+  const ar = arrow()
   const t = d.type
   switch (t.typeId) {
-    case arrow().Type.Binary:
-      return arrow().makeData({
-        type: new (arrow().Utf8)(),
+    case ar.Type.Binary:
+      return ar.makeData({
+        type: new ar.Utf8(),
         offset: d.offset,
         length: d.length,
         nullCount: d.nullCount,
@@ -113,31 +116,31 @@ export const sanitize = (d: A.Data, p: PNode | undefined, column: string): A.Dat
         valueOffsets: d.valueOffsets as Int32Array,
         data: d.values as Uint8Array
       })
-    case arrow().Type.LargeBinary:
-    case arrow().Type.LargeUtf8:
+    case ar.Type.LargeBinary:
+    case ar.Type.LargeUtf8:
       return largeToUtf8(d, column)
-    case arrow().Type.FixedSizeBinary:
+    case ar.Type.FixedSizeBinary:
       return fixedToUtf8(d, (t as A.FixedSizeBinary).byteWidth, p?.uuid === true)
-    case arrow().Type.Time: {
+    case ar.Type.Time: {
       const tt = t as A.Time
       const n = d.length
       const out = new BigInt64Array(n)
       const v = d.values as Int32Array | BigInt64Array
       if (v instanceof BigInt64Array) out.set(v.subarray(d.offset, d.offset + n))
       else for (let i = 0; i < n; i++) out[i] = BigInt(v[d.offset + i]!)
-      return arrow().makeData({
-        type: new (arrow().Duration)(tt.unit),
+      return ar.makeData({
+        type: new ar.Duration(tt.unit),
         length: n,
         nullCount: d.nullCount,
         nullBitmap: bitmapOf(d),
         data: out
       })
     }
-    case arrow().Type.Timestamp: {
+    case ar.Type.Timestamp: {
       const ts = t as A.Timestamp
       if (ts.timezone == null || ts.timezone === "UTC" || !UTC_ALIASES.has(ts.timezone)) return d
-      return arrow().makeData({
-        type: new (arrow().Timestamp)(ts.unit, "UTC"),
+      return ar.makeData({
+        type: new ar.Timestamp(ts.unit, "UTC"),
         offset: d.offset,
         length: d.length,
         nullCount: d.nullCount,
@@ -145,36 +148,36 @@ export const sanitize = (d: A.Data, p: PNode | undefined, column: string): A.Dat
         data: d.values as unknown as BigInt64Array
       })
     }
-    case arrow().Type.Decimal:
+    case ar.Type.Decimal:
       if ((t as A.Decimal).bitWidth !== 128) throw unsupported(column, String(t))
       return d
-    case arrow().Type.Interval:
-    case arrow().Type.Union:
-    case arrow().Type.BinaryView:
-    case arrow().Type.Utf8View:
+    case ar.Type.Interval:
+    case ar.Type.Union:
+    case ar.Type.BinaryView:
+    case ar.Type.Utf8View:
       throw unsupported(column, String(t))
-    case arrow().Type.Dictionary: {
+    case ar.Type.Dictionary: {
       const dt = t as A.Dictionary
       const dict = d.dictionary!
       const chunks = dict.data.map((c) => sanitize(c, p, column))
       if (chunks.every((c, i) => c === dict.data[i])) return d
-      const newType = new (arrow().Dictionary)(chunks[0]!.type, dt.indices, dt.id, dt.isOrdered)
-      return arrow().makeData({
+      const newType = new ar.Dictionary(chunks[0]!.type, dt.indices, dt.id, dt.isOrdered)
+      return ar.makeData({
         type: newType,
         offset: d.offset,
         length: d.length,
         nullCount: d.nullCount,
         nullBitmap: d.nullBitmap,
         data: d.values as Int32Array,
-        dictionary: new (arrow().Vector)(chunks)
+        dictionary: new ar.Vector(chunks)
       })
     }
-    case arrow().Type.List:
-    case arrow().Type.LargeList: {
+    case ar.Type.List:
+    case ar.Type.LargeList: {
       const item = p?.kind === "list" ? p.children[0] : undefined
       const child = sanitize(d.children[0]!, item, column)
       const f = (t as A.List).children[0]!
-      if (t.typeId === arrow().Type.List && child === d.children[0]) return d
+      if (t.typeId === ar.Type.List && child === d.children[0]) return d
       let offsets = d.valueOffsets as Int32Array | BigInt64Array
       if (offsets instanceof BigInt64Array) {
         const o = new Int32Array(d.length + 1)
@@ -182,8 +185,8 @@ export const sanitize = (d: A.Data, p: PNode | undefined, column: string): A.Dat
         for (let i = 0; i <= d.length; i++) o[i] = Number(offsets[d.offset + i]! - base)
         const start = Number(base)
         const sliced = child.slice(start, o[d.length]!)
-        return arrow().makeData({
-          type: new (arrow().List)(new (arrow().Field)(f.name, sliced.type, f.nullable, f.metadata)),
+        return ar.makeData({
+          type: new ar.List(new ar.Field(f.name, sliced.type, f.nullable, f.metadata)),
           length: d.length,
           nullCount: d.nullCount,
           nullBitmap: bitmapOf(d),
@@ -192,8 +195,8 @@ export const sanitize = (d: A.Data, p: PNode | undefined, column: string): A.Dat
         })
       }
       offsets = offsets as Int32Array
-      return arrow().makeData({
-        type: new (arrow().List)(new (arrow().Field)(f.name, child.type, f.nullable, f.metadata)),
+      return ar.makeData({
+        type: new ar.List(new ar.Field(f.name, child.type, f.nullable, f.metadata)),
         offset: d.offset,
         length: d.length,
         nullCount: d.nullCount,
@@ -202,14 +205,14 @@ export const sanitize = (d: A.Data, p: PNode | undefined, column: string): A.Dat
         child
       })
     }
-    case arrow().Type.FixedSizeList: {
+    case ar.Type.FixedSizeList: {
       const item = p?.kind === "list" ? p.children[0] : undefined
       const child = sanitize(d.children[0]!, item, column)
       if (child === d.children[0]) return d
       const fl = t as A.FixedSizeList
       const f = fl.children[0]!
-      return arrow().makeData({
-        type: new (arrow().FixedSizeList)(fl.listSize, new (arrow().Field)(f.name, child.type, f.nullable, f.metadata)),
+      return ar.makeData({
+        type: new ar.FixedSizeList(fl.listSize, new ar.Field(f.name, child.type, f.nullable, f.metadata)),
         offset: d.offset,
         length: d.length,
         nullCount: d.nullCount,
@@ -217,7 +220,7 @@ export const sanitize = (d: A.Data, p: PNode | undefined, column: string): A.Dat
         child
       })
     }
-    case arrow().Type.Map: {
+    case ar.Type.Map: {
       const entries = d.children[0]!
       const entryNode: PNode | undefined =
         p?.kind === "map" ? { ...p, kind: "struct", children: p.children } : undefined
@@ -225,8 +228,8 @@ export const sanitize = (d: A.Data, p: PNode | undefined, column: string): A.Dat
       if (child === entries) return d
       const mt = t as A.Map_
       const f = mt.children[0]!
-      return arrow().makeData({
-        type: new (arrow().Map_)(new (arrow().Field)(f.name, child.type as A.Struct, f.nullable, f.metadata), mt.keysSorted),
+      return ar.makeData({
+        type: new ar.Map_(new ar.Field(f.name, child.type as A.Struct, f.nullable, f.metadata), mt.keysSorted),
         offset: d.offset,
         length: d.length,
         nullCount: d.nullCount,
@@ -235,12 +238,12 @@ export const sanitize = (d: A.Data, p: PNode | undefined, column: string): A.Dat
         child
       })
     }
-    case arrow().Type.Struct: {
+    case ar.Type.Struct: {
       const st = t as A.Struct
       const children = d.children.map((c, i) => sanitize(c, childNode(p, st.children[i]!.name), column))
       if (children.every((c, i) => c === d.children[i])) return d
-      return arrow().makeData({
-        type: new (arrow().Struct)(st.children.map((f, i) => new (arrow().Field)(f.name, children[i]!.type, f.nullable, f.metadata))),
+      return ar.makeData({
+        type: new ar.Struct(st.children.map((f, i) => new ar.Field(f.name, children[i]!.type, f.nullable, f.metadata))),
         offset: d.offset,
         length: d.length,
         nullCount: d.nullCount,
@@ -287,54 +290,55 @@ export const frameFromArrow = (
 
 /** The type `sanitize` gives for Data of type `t` (used for the schema, also when there are no batches). */
 export const sanitizeType = (t: A.DataType, p: PNode | undefined, column: string): A.DataType => {
-  const field = (f: A.Field, ct: A.DataType) => new (arrow().Field)(f.name, ct, f.nullable, f.metadata)
+  const ar = arrow()
+  const field = (f: A.Field, ct: A.DataType) => new ar.Field(f.name, ct, f.nullable, f.metadata)
   switch (t.typeId) {
-    case arrow().Type.Binary:
-    case arrow().Type.FixedSizeBinary:
-    case arrow().Type.LargeBinary:
-    case arrow().Type.LargeUtf8:
-      return new (arrow().Utf8)()
-    case arrow().Type.Time:
-      return new (arrow().Duration)((t as A.Time).unit)
-    case arrow().Type.Timestamp: {
+    case ar.Type.Binary:
+    case ar.Type.FixedSizeBinary:
+    case ar.Type.LargeBinary:
+    case ar.Type.LargeUtf8:
+      return new ar.Utf8()
+    case ar.Type.Time:
+      return new ar.Duration((t as A.Time).unit)
+    case ar.Type.Timestamp: {
       const ts = t as A.Timestamp
-      return ts.timezone != null && ts.timezone !== "UTC" && UTC_ALIASES.has(ts.timezone) ? new (arrow().Timestamp)(ts.unit, "UTC") : t
+      return ts.timezone != null && ts.timezone !== "UTC" && UTC_ALIASES.has(ts.timezone) ? new ar.Timestamp(ts.unit, "UTC") : t
     }
-    case arrow().Type.Decimal:
+    case ar.Type.Decimal:
       if ((t as A.Decimal).bitWidth !== 128) throw unsupported(column, String(t))
       return t
-    case arrow().Type.Interval:
-    case arrow().Type.Union:
-    case arrow().Type.BinaryView:
-    case arrow().Type.Utf8View:
+    case ar.Type.Interval:
+    case ar.Type.Union:
+    case ar.Type.BinaryView:
+    case ar.Type.Utf8View:
       throw unsupported(column, String(t))
-    case arrow().Type.Dictionary: {
+    case ar.Type.Dictionary: {
       const dt = t as A.Dictionary
       const v = sanitizeType(dt.dictionary, p, column)
-      return v === dt.dictionary ? t : new (arrow().Dictionary)(v, dt.indices, dt.id, dt.isOrdered)
+      return v === dt.dictionary ? t : new ar.Dictionary(v, dt.indices, dt.id, dt.isOrdered)
     }
-    case arrow().Type.List:
-    case arrow().Type.LargeList: {
+    case ar.Type.List:
+    case ar.Type.LargeList: {
       const f = (t as A.List).children[0]!
       const c = sanitizeType(f.type, p?.kind === "list" ? p.children[0] : undefined, column)
-      return t.typeId === arrow().Type.List && c === f.type ? t : new (arrow().List)(field(f, c))
+      return t.typeId === ar.Type.List && c === f.type ? t : new ar.List(field(f, c))
     }
-    case arrow().Type.FixedSizeList: {
+    case ar.Type.FixedSizeList: {
       const fl = t as A.FixedSizeList
       const f = fl.children[0]!
       const c = sanitizeType(f.type, p?.kind === "list" ? p.children[0] : undefined, column)
-      return c === f.type ? t : new (arrow().FixedSizeList)(fl.listSize, field(f, c))
+      return c === f.type ? t : new ar.FixedSizeList(fl.listSize, field(f, c))
     }
-    case arrow().Type.Map: {
+    case ar.Type.Map: {
       const mt = t as A.Map_
       const f = mt.children[0]!
       const c = sanitizeType(f.type, p?.kind === "map" ? { ...p, kind: "struct" } : undefined, column)
-      return c === f.type ? t : new (arrow().Map_)(field(f, c) as A.Field<A.Struct>, mt.keysSorted)
+      return c === f.type ? t : new ar.Map_(field(f, c) as A.Field<A.Struct>, mt.keysSorted)
     }
-    case arrow().Type.Struct: {
+    case ar.Type.Struct: {
       const st = t as A.Struct
       const cs = st.children.map((f) => sanitizeType(f.type, childNode(p, f.name), column))
-      return cs.every((c, i) => c === st.children[i]!.type) ? t : new (arrow().Struct)(st.children.map((f, i) => field(f, cs[i]!)))
+      return cs.every((c, i) => c === st.children[i]!.type) ? t : new ar.Struct(st.children.map((f, i) => field(f, cs[i]!)))
     }
     default:
       return t

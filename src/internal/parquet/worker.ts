@@ -4,8 +4,8 @@
  * its one relative import, `blob.ts`, imports nothing) and from `dist/` as plain JavaScript.
  *
  * `workerData` carries the URL of parquet-wasm's ESM glue and the compiled `WebAssembly.Module` (compiled once in
- * the main thread, so a worker only instantiates it), or the module comes as the first message (see `spawn.ts`). Each message is a job: the file bytes in a
- * SharedArrayBuffer, the row-group tasks, and a shared counter. The worker claims task indexes with `Atomics.add`
+ * the main thread, so a worker only instantiates it), or the module comes as the first message (see `spawn.ts`).
+ * Each message is a job: the file bytes in a SharedArrayBuffer, the row-group tasks, and a shared counter. The worker claims task indexes with `Atomics.add`
  * (the main thread claims from the same counter), decodes each claimed task with parquet-wasm and posts the Arrow
  * IPC stream back, transferring its ArrayBuffer (no copy). On a failure it stops claiming and posts the error
  * text; the main thread then decodes the tasks that came back missing itself.

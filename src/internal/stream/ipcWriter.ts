@@ -26,7 +26,8 @@ interface Chunks extends A.AsyncByteQueue {
 /** The collecting queue's class, made on first use (apache-arrow is loaded lazily: `arrowLib.ts`). */
 let ChunksClass: (new () => Chunks) | undefined
 const chunks = (): Chunks => {
-  ChunksClass ??= class extends arrow().AsyncByteQueue {
+  const ar = arrow()
+  ChunksClass ??= class extends ar.AsyncByteQueue {
     parts: Array<Uint8Array> = []
     override write(value: A.AsyncByteQueue extends { write(v: infer V): unknown } ? V : never): void {
       const b = value as Uint8Array
@@ -54,9 +55,10 @@ export interface IpcEncoder {
 
 /** An encoder for frames of `schema` (the caller checks that every frame has it). */
 export const make = (schema: ReadonlyArray<Field>, format: "file" | "stream"): IpcEncoder => {
-  const arrowSchema = new (arrow().Schema)(schema.map((f) => Arrow.fieldToArrow(f)))
+  const ar = arrow()
+  const arrowSchema = new ar.Schema(schema.map((f) => Arrow.fieldToArrow(f)))
   const sink = chunks()
-  const writer = format === "file" ? new (arrow().RecordBatchFileWriter)() : new (arrow().RecordBatchStreamWriter)()
+  const writer = format === "file" ? new ar.RecordBatchFileWriter() : new ar.RecordBatchStreamWriter()
   writer.reset(sink, arrowSchema)
   const shared = new Map<number, SharedDictionary>()
   schema.forEach((f, j) => {
@@ -89,13 +91,13 @@ export const make = (schema: ReadonlyArray<Field>, format: "file" | "stream"): I
       const c = codes[i]!
       out[i] = c >= 0 && c < m.length ? m[c]! : 0
     }
-    return arrow().makeData({
+    return ar.makeData({
       type: arrowSchema.fields[j]!.type as A.Dictionary<A.Utf8, A.Int32>,
       length: col.length,
       nullCount: col.nullCount,
       nullBitmap: col.validity ?? undefined,
       data: out,
-      dictionary: new (arrow().Vector)(d.chunks)
+      dictionary: new ar.Vector(d.chunks)
     })
   }
   let wrote = false
@@ -109,15 +111,15 @@ export const make = (schema: ReadonlyArray<Field>, format: "file" | "stream"): I
       for (const b of frame.batches) {
         if (b.length === 0) continue
         const children = b.columns.map((c, j) => (shared.has(j) ? remap(j, c) : Arrow.columnToData(c)))
-        const data = arrow().makeData({ type: new (arrow().Struct)(arrowSchema.fields), length: b.length, nullCount: 0, children })
-        writer.write(new (arrow().RecordBatch)(arrowSchema, data))
+        const data = ar.makeData({ type: new ar.Struct(arrowSchema.fields), length: b.length, nullCount: 0, children })
+        writer.write(new ar.RecordBatch(arrowSchema, data))
         wrote = true
       }
       return take()
     },
     finish: () => {
       // no rows at all: the schema alone (as `tableToIPC` of an empty table)
-      if (!wrote) return [arrow().tableToIPC(new (arrow().Table)(arrowSchema), format)]
+      if (!wrote) return [ar.tableToIPC(new ar.Table(arrowSchema), format)]
       writer.finish()
       return take()
     }
